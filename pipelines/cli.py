@@ -1,0 +1,84 @@
+"""The `llamix` command: one entry point that hands each subcommand to the stage that owns it.
+
+Stages are imported only when their command runs, so `llamix manifest show` does not pay for Beam or torch.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+USAGE = """usage: llamix COMMAND [ARGS]
+
+  run SOURCE --input GLOB --output DIR [--langs …] [Beam options]   clean one source into Parquet documents
+  tokenizer train --input DIR[,DIR…] --output DIR [--vocab-size N]    train the SentencePiece BPE tokenizer
+  shard --tokenizer DIR --input DIR[,…] --output DIR                  tokenize documents into Arrow shards
+  train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards
+  manifest show|verify PATH                                           inspect or re-check a stage's manifest.json
+  demo [--output DIR]                                                 every stage end to end on the embedded sample
+
+Every command takes -h for its options.
+"""
+
+RUNNABLE_SOURCES = ("wikipedia",)
+
+
+def _run_source(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(f"usage: llamix run SOURCE [-h] …\nsources available: {', '.join(RUNNABLE_SOURCES)}")
+        return 0 if argv else 2
+    source, rest = argv[0], argv[1:]
+    if source not in RUNNABLE_SOURCES:
+        print(f"llamix run: unknown source {source!r}; available: {', '.join(RUNNABLE_SOURCES)}", file=sys.stderr)
+        return 2
+    return importlib.import_module(f"pipelines.sources.{source}").main(rest)
+
+
+def _tokenizer(argv: list[str]) -> int:
+    if not argv or argv[0] != "train":
+        print("usage: llamix tokenizer train --input DIR[,DIR…] --output DIR [--vocab-size N]", file=sys.stderr)
+        return 2
+    return importlib.import_module("tokenizer.train").main(argv[1:])
+
+
+COMMANDS = {
+    "run": _run_source,
+    "tokenizer": _tokenizer,
+    "shard": lambda argv: importlib.import_module("tokenizer.shard").main(argv),
+    "train": lambda argv: importlib.import_module("trainer.train").main(argv),
+    "manifest": lambda argv: importlib.import_module("manifests.cli").main(argv),
+    "demo": lambda argv: importlib.import_module("pipelines.demo").main(argv),
+}
+
+
+class _DropBeamImportNoise(logging.Filter):
+    """Beam warns on import that the optional GCP client libraries are absent; they are the `gcp` extra."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("apitools not found")
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_DropBeamImportNoise())
+    # Beam narrates every stage at INFO; keep its warnings, drop the rest.
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        print(f"llamix: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    configure_logging()
+    return command(argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The document record every pipeline emits (DESIGN.md, "The document record") and the Beam steps that write it."""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import apache_beam as beam
+import pyarrow as pa
+
+from pipelines.funnel import stat_counter
+
+SOURCES = ("commoncrawl", "c4", "github", "wikipedia", "books", "arxiv", "stackexchange")
+
+DOC_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("text", pa.large_string()),
+        pa.field("source", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("meta", pa.string()),
+    ]
+)
+DOC_GLOB = "part-*.parquet"
+# Percentiles of document length (characters) recorded per language in the manifest.
+LENGTH_PERCENTILES = (0, 10, 25, 50, 75, 90, 99, 100)
+
+
+def make_document(source: str, native_id: str, text: str, lang: str, meta: Mapping[str, Any]) -> dict:
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
+    return {
+        "id": f"{source}/{native_id}",
+        "text": text,
+        "source": source,
+        "lang": lang,
+        "meta": json.dumps(dict(meta), ensure_ascii=False, sort_keys=True),
+    }
+
+
+class _CountDocument(beam.DoFn):
+    def process(self, doc: dict):
+        key = (doc["source"], doc["lang"])
+        counters = self._counters.get(key)
+        if counters is None:
+            counters = self._counters[key] = (
+                stat_counter(*key, "docs"),
+                stat_counter(*key, "bytes"),
+                stat_counter(*key, "chars"),
+            )
+        docs, size, chars = counters
+        docs.inc()
+        size.inc(len(doc["text"].encode("utf-8")))
+        chars.inc(len(doc["text"]))
+        yield (f"{doc['source']}/{doc['lang']}", len(doc["text"]))
+
+    def setup(self):
+        self._counters = {}
+
+
+class DocumentStats(beam.PTransform):
+    """Counts docs/bytes/chars per source and language (counters) and writes length percentiles per language
+    to `stats_prefix*.jsonl` (small: one line per language)."""
+
+    def __init__(self, stats_prefix: str):
+        super().__init__()
+        self.stats_prefix = stats_prefix
+
+    def expand(self, docs):
+        # 101 quantiles give every integer percentile; LENGTH_PERCENTILES picks from them.
+        return (
+            docs
+            | "CountDocuments" >> beam.ParDo(_CountDocument())
+            | "LengthQuantiles" >> beam.ApproximateQuantiles.PerKey(num_quantiles=101)
+            | "Percentiles" >> beam.MapTuple(
+                lambda key, q: json.dumps({"key": key, **{f"p{p}": q[p] for p in LENGTH_PERCENTILES}})
+            )
+            | "WriteLengthStats" >> beam.io.WriteToText(self.stats_prefix, file_name_suffix=".jsonl", num_shards=1)
+        )
+
+
+class WriteDocuments(beam.PTransform):
+    """Parquet shards `part-SSSSS-of-NNNNN.parquet` with DOC_SCHEMA, written by Beam's sink (temp files, then
+    renamed on success), so a failed run never leaves a half-written part behind."""
+
+    def __init__(self, output_dir: str, num_shards: int = 0):
+        super().__init__()
+        self.output_dir = output_dir
+        self.num_shards = num_shards
+
+    def expand(self, docs):
+        from manifests.storage import join
+
+        return docs | beam.io.WriteToParquet(
+            join(self.output_dir, "part"),
+            schema=DOC_SCHEMA,
+            file_name_suffix=".parquet",
+            shard_name_template="-SSSSS-of-NNNNN",
+            num_shards=self.num_shards,
+        )

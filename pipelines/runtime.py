@@ -1,0 +1,170 @@
+"""Running a source pipeline: Beam options, input matching, output folder, and the manifest written afterwards.
+
+Each source module builds its graph (`build(files) -> (docs, errors)`); everything around it — reading the
+file list, writing Parquet, counting, stats, the manifest — is the same for all seven sources and lives here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from manifests import storage, summarize_errors, write_manifest
+from pipelines.documents import DOC_GLOB, DocumentStats, WriteDocuments
+from pipelines.funnel import committed_counters, funnel_from_counters, stats_from_counters
+
+log = logging.getLogger(__name__)
+
+REJECTED_DIR = "rejected"
+_SCRATCH_DIR = "_llamix_tmp"
+
+
+class InputNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    size: int
+
+
+def match_inputs(patterns: Sequence[str]) -> list[InputFile]:
+    """Expands globs (local or any FileSystems scheme); an empty pattern is an error naming the pattern."""
+    files: dict[str, int] = {}
+    for pattern in patterns:
+        matched = FileSystems.match([pattern])[0].metadata_list
+        if not matched:
+            raise InputNotFound(f"--input {pattern!r} matches no file")
+        for meta in matched:
+            files[meta.path] = meta.size_in_bytes
+    return [InputFile(path, size) for path, size in sorted(files.items())]
+
+
+def beam_options(beam_argv: Sequence[str]) -> PipelineOptions:
+    """Beam options as given on the command line; DirectRunner unless `--runner` says otherwise."""
+    options = PipelineOptions(list(beam_argv))
+    if not options.get_all_options()["runner"]:
+        options = PipelineOptions(["--runner=DirectRunner", *beam_argv])
+    return options
+
+
+def prepare_output_dir(output: str, overwrite: bool) -> None:
+    """Refuses to mix two runs in one folder: an existing manifest or part files need `--overwrite`."""
+    stale = [m.path for m in FileSystems.match([storage.join(output, "*")])[0].metadata_list]
+    stale += [m.path for m in FileSystems.match([storage.join(output, REJECTED_DIR, "*")])[0].metadata_list]
+    if stale and not overwrite:
+        raise FileExistsError(f"{output} is not empty ({len(stale)} files); pass --overwrite to replace its contents")
+    if stale:
+        log.info("removing %d files of an earlier run in %s", len(stale), output)
+        FileSystems.delete(stale)
+    if not storage.has_scheme(output):
+        from pathlib import Path
+
+        Path(output).mkdir(parents=True, exist_ok=True)
+
+
+def _read_lines(pattern: str) -> list[str]:
+    lines: list[str] = []
+    for meta in FileSystems.match([pattern])[0].metadata_list:
+        with storage.open_read(meta.path) as handle:
+            lines.extend(line for line in handle.read().decode("utf-8").splitlines() if line)
+    return lines
+
+
+def _delete_tree(path: str) -> None:
+    matched = FileSystems.match([storage.join(path, "*")])[0].metadata_list
+    if matched:
+        FileSystems.delete([m.path for m in matched])
+    if not storage.has_scheme(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class SourceRun:
+    """Everything one `llamix run SOURCE` needs besides its graph."""
+
+    source: str
+    steps: Sequence[str]
+    inputs: Sequence[str]
+    output: str
+    config: dict[str, Any]
+    beam_argv: Sequence[str] = ()
+    overwrite: bool = False
+    num_shards: int = 0
+
+
+def run_source_pipeline(run: SourceRun, build: Callable[[beam.PCollection], tuple]) -> dict:
+    """Runs `build(paths) -> (docs, errors)` on Beam, writes Parquet + rejected input errors + manifest.
+
+    Returns the manifest as written.
+    """
+    files = match_inputs(run.inputs)
+    prepare_output_dir(run.output, run.overwrite)
+    scratch = storage.join(run.output, _SCRATCH_DIR)
+    pipeline = beam.Pipeline(options=beam_options(run.beam_argv))
+    paths = (
+        pipeline
+        | "InputFiles" >> beam.Create([f.path for f in files])
+        # One file per element; the reshuffle spreads files over workers instead of one bundle reading all.
+        | "SpreadFiles" >> beam.Reshuffle()
+    )
+    docs, errors = build(paths)
+    docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards)
+    docs | "DocumentStats" >> DocumentStats(storage.join(scratch, "lengths"))
+    (
+        errors
+        | "ErrorsToJson" >> beam.Map(lambda e: json.dumps(e, ensure_ascii=False, sort_keys=True))
+        | "WriteInputErrors" >> beam.io.WriteToText(
+            storage.join(run.output, REJECTED_DIR, "input_errors"), file_name_suffix=".jsonl",
+            shard_name_template="-SSSSS-of-NNNNN",
+        )
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+
+    counters = committed_counters(result)
+    funnel = funnel_from_counters(run.source, run.steps, counters)
+    lengths = {row["key"]: {k: v for k, v in row.items() if k != "key"}
+               for row in map(json.loads, _read_lines(storage.join(scratch, "lengths*")))}
+    _delete_tree(scratch)
+    error_records = [json.loads(line) for line in _read_lines(storage.join(run.output, REJECTED_DIR, "*.jsonl"))]
+
+    outputs = [
+        (storage.relpath(m.path, run.output), pq.ParquetFile(storage.open_read(m.path)).metadata.num_rows)
+        for m in sorted(FileSystems.match([storage.join(run.output, DOC_GLOB)])[0].metadata_list, key=lambda m: m.path)
+    ]
+    error_files = sorted(FileSystems.match([storage.join(run.output, REJECTED_DIR, "*.jsonl")])[0].metadata_list,
+                         key=lambda m: m.path)
+    for meta in error_files:
+        outputs.append((storage.relpath(meta.path, run.output), len(_read_lines(meta.path))))
+
+    by_language = stats_from_counters(counters)
+    for row in by_language:
+        row["length_chars"] = lengths.get(f"{row['source']}/{row['lang']}", {})
+    stats = {
+        "docs": sum(r.get("docs", 0) for r in by_language),
+        "bytes": sum(r.get("bytes", 0) for r in by_language),
+        "by_language": by_language,
+    }
+    write_manifest(
+        run.output,
+        kind="source",
+        config={"source": run.source, **run.config, "beam_options": list(run.beam_argv)},
+        inputs={"paths": list(run.inputs), "files": len(files), "bytes": sum(f.size for f in files)},
+        outputs=outputs,
+        funnel=funnel,
+        stats=stats,
+        input_errors=summarize_errors(error_records),
+    )
+    from manifests import read_manifest
+
+    return read_manifest(run.output)
