@@ -31,11 +31,24 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _tables_of_rows(title: str, rows: list[dict]) -> list[Table]:
+    """One table of the rows' scalar fields, and one more per nested-dict field (e.g. length percentiles per
+    language), keyed by the rows' text fields, so that no table grows too wide to read."""
+    nested = list(dict.fromkeys(k for row in rows for k, v in row.items() if isinstance(v, dict)))
+    keys = [k for k in dict.fromkeys(k for row in rows for k in row) if all(isinstance(r.get(k), str) for r in rows)]
+    tables = [_table_of_rows(title, [{k: v for k, v in row.items() if k not in nested} for row in rows])]
+    for field in nested:
+        tables.append(_table_of_rows(f"{title}: {field}",
+                                     [{**{k: row[k] for k in keys}, **row.get(field, {})} for row in rows]))
+    return tables
+
+
 def _table_of_rows(title: str, rows: list[dict]) -> Table:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, justify="right" if isinstance(rows[0].get(column), (int, float)) else "left")
+        table.add_column(column, justify="right" if isinstance(rows[0].get(column), (int, float)) else "left",
+                         overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(column, "")) for column in columns))
     return table
@@ -83,7 +96,8 @@ def render(manifest: dict, path: str, console: Console) -> None:
         console.print(_table_of_rows("stats", [scalars]))
     for key, value in manifest["stats"].items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            console.print(_table_of_rows(f"stats: {key}", value))
+            for table in _tables_of_rows(f"stats: {key}", value):
+                console.print(table)
         elif isinstance(value, dict) and value:
             rows = [{"key": k, **v} if isinstance(v, dict) else {"key": k, "value": v} for k, v in value.items()]
             console.print(_table_of_rows(f"stats: {key}", rows))

@@ -1,0 +1,201 @@
+"""The training loop: `llamix train --config trainer/configs/NAME.toml --data DIR [key=value ...]`.
+
+One process, one device. AdamW with the paper's hyperparameters (§2.2), linear warmup then cosine decay, gradient
+accumulation up to `tokens_per_step`, gradient clipping; logs each `log_every` steps to `logging` and to
+`output_dir/log.jsonl`, and checkpoints through trainer.checkpoint. Distribution is a later layer: nothing here
+(and nothing in trainer.model) assumes a process group.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import math
+import shlex
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from trainer.checkpoint import save_checkpoint
+from trainer.config import TrainConfig, load_config
+from trainer.data import PackedBatches, TokenStream, shards_vocab_size
+from trainer.model import Transformer, count_parameters
+
+log = logging.getLogger(__name__)
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    """Learning rate of optimizer step `step` (1-based): linear warmup to `lr` over `warmup_steps`, then cosine decay
+    to `min_lr_ratio·lr` at `max_steps` (§2.2: "cosine learning rate schedule, such that the final learning rate is
+    equal to 10% of the maximal learning rate", "2,000 warmup steps")."""
+    if step <= config.warmup_steps:
+        return config.lr * step / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
+    progress = min(1.0, max(0.0, progress))
+    min_lr = config.min_lr_ratio * config.lr
+    return min_lr + 0.5 * (config.lr - min_lr) * (1.0 + math.cos(math.pi * progress))
+
+
+def configure_optimizer(model: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.AdamW:
+    """AdamW (§2.2) with weight decay on matrices only: decaying RMSNorm gains would pull them towards zero, which
+    shrinks activations instead of regularizing anything."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": config.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2),
+                             fused=device.type == "cuda")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device=cuda was requested but torch sees no CUDA device; use device=cpu or device=auto")
+    return torch.device(name)
+
+
+def resolve_vocab_size(config: TrainConfig, data_dir: str | Path, stream: TokenStream) -> TrainConfig:
+    """Takes vocab_size from the shards' manifest (the tokenizer's vocabulary) unless the config sets it."""
+    recorded = shards_vocab_size(data_dir)
+    if config.vocab_size is not None:
+        if recorded is not None and recorded > config.vocab_size:
+            raise ValueError(f"vocab_size={config.vocab_size} is smaller than the tokenizer's {recorded} recorded in "
+                             f"{Path(data_dir) / 'manifest.json'}; token ids would fall outside the embedding table")
+        return config
+    if recorded is None:
+        recorded = stream.max_token_id() + 1
+        log.warning("%s has no manifest.json with config.vocab_size; using the largest token id + 1 = %d",
+                    data_dir, recorded)
+    return dataclasses.replace(config, vocab_size=recorded)
+
+
+def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -> dict[str, Any]:
+    """Trains for `config.max_steps` optimizer steps on the shards in `data_dir`.
+
+    Returns a summary: `losses` (a list of (step, mean loss) for every step), `first_loss`, `last_loss`, `n_params`,
+    `tokens`, `tokens_per_s`, `checkpoint` (the final checkpoint folder), `log` (the JSONL log) and `config`.
+    """
+    data_dir = Path(data_dir)
+    output_dir = Path(config.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    command = command or f"llamix train --data {shlex.quote(str(data_dir))}"
+
+    loader = PackedBatches(data_dir, config.seq_len, config.batch_size, seed=config.seed)
+    config = resolve_vocab_size(config, data_dir, loader.stream)
+    device = resolve_device(config.device)
+    accum = config.grad_accum_steps
+
+    torch.manual_seed(config.seed)
+    with torch.device(device):  # initialize in place on the device instead of on the CPU and copying
+        model = Transformer(config.model_args())
+    n_params = count_parameters(model)
+    log.info("model: %s parameters (%s without embeddings), %d layers, dim %d, vocab %d", f"{n_params:,}",
+             f"{count_parameters(model, exclude_embeddings=True):,}", config.n_layers, config.dim, config.vocab_size)
+    log.info("training: %d steps of %d tokens (%d micro-batches of %dx%d) on %s, %s", config.max_steps,
+             config.tokens_per_step, accum, config.batch_size, config.seq_len, device, config.dtype)
+    if config.warmup_steps > config.max_steps:
+        log.warning("warmup_steps=%d exceeds max_steps=%d: the learning rate never reaches its peak",
+                    config.warmup_steps, config.max_steps)
+    optimizer = configure_optimizer(model, config, device)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if config.dtype == "bfloat16" else nullcontext()
+    run_config = {**config.to_dict(), "data": str(data_dir)}
+    shards = loader.stream.paths
+    data_read = {"paths": [str(data_dir)], "files": len(shards), "bytes": sum(p.stat().st_size for p in shards)}
+
+    def checkpoint(step: int, loss: float) -> Path:
+        return save_checkpoint(
+            output_dir, step, model, optimizer, config=run_config, command=command, data_dir=data_dir, inputs=data_read,
+            train_state={"tokens_seen": step * config.tokens_per_step, "data": loader.state_dict()},
+            stats={"loss": loss, "n_params": n_params, "tokens_seen": step * config.tokens_per_step},
+        )
+
+    losses: list[tuple[int, float]] = []
+    log_path = output_dir / "log.jsonl"
+    model.train()
+    start = last_time = time.perf_counter()
+    tokens_since_log = 0
+    with log_path.open("w") as log_file:
+        for step in range(1, config.max_steps + 1):
+            lr = learning_rate(step, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            loss_sum = torch.zeros((), device=device)  # summed on the device: no host sync per micro-batch
+            for _ in range(accum):
+                inputs, targets = loader.next_batch()
+                inputs = inputs.to(device, non_blocking=True)
+                targets = targets.to(device, non_blocking=True)
+                with autocast:
+                    _, loss = model(inputs, targets)
+                # Dividing by accum makes the summed gradients those of the mean loss over the whole step.
+                (loss / accum).backward()
+                loss_sum += loss.detach()
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+            step_loss = (loss_sum / accum).item()
+            if not math.isfinite(step_loss):
+                raise FloatingPointError(f"loss became {step_loss} at step {step} (lr {lr:.3g}); stopping")
+            losses.append((step, step_loss))
+            tokens_since_log += config.tokens_per_step
+
+            if step == 1 or step % config.log_every == 0 or step == config.max_steps:
+                now = time.perf_counter()
+                tokens_per_s = tokens_since_log / (now - last_time)
+                record = {"step": step, "loss": step_loss, "lr": lr, "grad_norm": grad_norm.item(),
+                          "tokens_per_s": tokens_per_s, "tokens_seen": step * config.tokens_per_step,
+                          "elapsed_s": now - start}
+                log.info("step %d/%d | loss %.4f | lr %.2e | grad_norm %.3f | %s tok/s", step, config.max_steps,
+                         step_loss, lr, record["grad_norm"], f"{tokens_per_s:,.0f}")
+                log_file.write(json.dumps(record) + "\n")
+                log_file.flush()
+                last_time, tokens_since_log = now, 0
+            if config.checkpoint_every and step % config.checkpoint_every == 0 and step != config.max_steps:
+                checkpoint(step, step_loss)
+
+    final = checkpoint(config.max_steps, losses[-1][1])
+    elapsed = time.perf_counter() - start
+    tokens = config.max_steps * config.tokens_per_step
+    log.info("done: loss %.4f -> %.4f in %.1f s (%s tok/s); checkpoint %s", losses[0][1], losses[-1][1], elapsed,
+             f"{tokens / elapsed:,.0f}", final)
+    return {
+        "losses": losses,
+        "first_loss": losses[0][1],
+        "last_loss": losses[-1][1],
+        "n_params": n_params,
+        "tokens": tokens,
+        "tokens_per_s": tokens / elapsed,
+        "checkpoint": final,
+        "log": log_path,
+        "config": config,
+    }
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="llamix train", description="Train a LLaMA model on token shards.")
+    parser.add_argument("--config", required=True, type=Path, help="TOML file, e.g. trainer/configs/tiny.toml")
+    parser.add_argument("--data", required=True, type=Path, help="folder of shard-*.arrow files (llamix shard)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields, e.g. lr=1e-3")
+    return parser.parse_intermixed_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `llamix train`: argv is everything after `train`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    config = load_config(args.config, args.overrides)
+    run(config, args.data, command=shlex.join(["llamix", "train", *argv]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
