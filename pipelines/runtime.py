@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -102,8 +102,8 @@ class SourceRun:
     num_shards: int = 0
 
 
-def run_source_pipeline(run: SourceRun, build: Callable[[beam.PCollection], tuple]) -> dict:
-    """Runs `build(paths) -> (docs, errors)` on Beam, writes Parquet + rejected input errors + manifest.
+def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
+    """Runs `paths | extract -> (docs, errors)` on Beam, writes Parquet + rejected input errors + manifest.
 
     Returns the manifest as written.
     """
@@ -117,7 +117,7 @@ def run_source_pipeline(run: SourceRun, build: Callable[[beam.PCollection], tupl
         # One file per element; the reshuffle spreads files over workers instead of one bundle reading all.
         | "SpreadFiles" >> beam.Reshuffle()
     )
-    docs, errors = build(paths)
+    docs, errors = paths | "Extract" >> extract
     docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards)
     docs | "DocumentStats" >> DocumentStats(storage.join(scratch, "lengths"))
     (
