@@ -69,7 +69,7 @@ def run_demo(output: str, train_overrides: list[str] = ()) -> dict:
 
 def print_summary(summary: dict, output: str, console: Console) -> None:
     tokens = {row["lang"]: row["tokens"] for row in summary["shards"]["stats"]["by_language"]}
-    table = Table(title="llamix demo: Wikipedia sample → shards → tiny LLaMA", title_justify="left")
+    table = Table(title="llamix demo (Wikipedia sample)", title_justify="left")
     for column in ("language", "docs kept", "chars", "tokens"):
         table.add_column(column, justify="left" if column == "language" else "right")
     for row in summary["docs"]["stats"]["by_language"]:

@@ -15,14 +15,14 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from manifests import storage, summarize_errors, write_manifest
+from manifests import read_manifest, storage, summarize_errors, write_manifest
 from pipelines.documents import DOC_GLOB, DocumentStats, WriteDocuments
 from pipelines.funnel import committed_counters, funnel_from_counters, stats_from_counters
 
 log = logging.getLogger(__name__)
 
 REJECTED_DIR = "rejected"
-_SCRATCH_DIR = "_llamix_tmp"
+SCRATCH_DIR = "_llamix_tmp"
 
 
 class InputNotFound(FileNotFoundError):
@@ -70,7 +70,8 @@ def prepare_output_dir(output: str, overwrite: bool) -> None:
         Path(output).mkdir(parents=True, exist_ok=True)
 
 
-def _read_lines(pattern: str) -> list[str]:
+def read_lines(pattern: str) -> list[str]:
+    """Non-empty lines of every file matching `pattern` (small side outputs: listings, stats, errors)."""
     lines: list[str] = []
     for meta in FileSystems.match([pattern])[0].metadata_list:
         with storage.open_read(meta.path) as handle:
@@ -78,7 +79,8 @@ def _read_lines(pattern: str) -> list[str]:
     return lines
 
 
-def _delete_tree(path: str) -> None:
+def delete_tree(path: str) -> None:
+    """Removes a scratch folder and its files, local or remote."""
     matched = FileSystems.match([storage.join(path, "*")])[0].metadata_list
     if matched:
         FileSystems.delete([m.path for m in matched])
@@ -109,7 +111,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     """
     files = match_inputs(run.inputs)
     prepare_output_dir(run.output, run.overwrite)
-    scratch = storage.join(run.output, _SCRATCH_DIR)
+    scratch = storage.join(run.output, SCRATCH_DIR)
     pipeline = beam.Pipeline(options=beam_options(run.beam_argv))
     paths = (
         pipeline
@@ -134,18 +136,21 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     counters = committed_counters(result)
     funnel = funnel_from_counters(run.source, run.steps, counters)
     lengths = {row["key"]: {k: v for k, v in row.items() if k != "key"}
-               for row in map(json.loads, _read_lines(storage.join(scratch, "lengths*")))}
-    _delete_tree(scratch)
-    error_records = [json.loads(line) for line in _read_lines(storage.join(run.output, REJECTED_DIR, "*.jsonl"))]
+               for row in map(json.loads, read_lines(storage.join(scratch, "lengths*")))}
+    delete_tree(scratch)
 
-    outputs = [
-        (storage.relpath(m.path, run.output), pq.ParquetFile(storage.open_read(m.path)).metadata.num_rows)
-        for m in sorted(FileSystems.match([storage.join(run.output, DOC_GLOB)])[0].metadata_list, key=lambda m: m.path)
-    ]
-    error_files = sorted(FileSystems.match([storage.join(run.output, REJECTED_DIR, "*.jsonl")])[0].metadata_list,
-                         key=lambda m: m.path)
-    for meta in error_files:
-        outputs.append((storage.relpath(meta.path, run.output), len(_read_lines(meta.path))))
+    def matched(pattern: str) -> list[str]:
+        return sorted(m.path for m in FileSystems.match([storage.join(run.output, pattern)])[0].metadata_list)
+
+    outputs = []
+    for path in matched(DOC_GLOB):
+        with storage.open_read(path) as handle:
+            outputs.append((storage.relpath(path, run.output), pq.ParquetFile(handle).metadata.num_rows))
+    error_records: list[dict] = []
+    for path in matched(f"{REJECTED_DIR}/*.jsonl"):
+        records = [json.loads(line) for line in read_lines(path)]
+        error_records += records
+        outputs.append((storage.relpath(path, run.output), len(records)))
 
     by_language = stats_from_counters(counters)
     for row in by_language:
@@ -165,6 +170,4 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         stats=stats,
         input_errors=summarize_errors(error_records),
     )
-    from manifests import read_manifest
-
     return read_manifest(run.output)

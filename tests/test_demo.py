@@ -38,3 +38,26 @@ def test_demo_runs_every_stage_and_the_loss_falls(tmp_path, capsys):
     losses = [json.loads(line)["loss"] for line in log]
     assert losses[-1] < losses[0] - 1.0, losses
     assert "docs kept" in printed and "loss at step 1" in printed
+
+
+@pytest.mark.slow
+def test_demo_shards_decode_to_the_cleaned_articles(tmp_path):
+    import pyarrow.parquet as pq
+    import sentencepiece as spm
+
+    from pipelines.sources import wikipedia
+    from tokenizer.format import iter_documents, shard_paths
+    from tokenizer.shard import shard_documents
+    from tokenizer.train import train_tokenizer
+
+    wikipedia.run(sample_dumps(), str(tmp_path / "wikipedia"))
+    train_tokenizer([str(tmp_path / "wikipedia")], str(tmp_path / "tokenizer"), vocab_size=1000)
+    shard_documents([str(tmp_path / "wikipedia")], str(tmp_path / "tokenizer"), str(tmp_path / "shards"),
+                    shard_tokens=10_000)
+    sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "tokenizer" / "tokenizer.model"))
+    docs = {row["id"]: row["text"] for part in (tmp_path / "wikipedia").glob("part-*.parquet")
+            for row in pq.read_table(part).to_pylist()}
+    decoded = {doc_id: sp.decode(tokens[1:-1].tolist())
+               for path in shard_paths(tmp_path / "shards") for doc_id, _, tokens in iter_documents(path)}
+    assert decoded == docs
+    assert any("\n\n" in text for text in docs.values())  # paragraphs and headings survive as line breaks

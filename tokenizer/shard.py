@@ -24,7 +24,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from manifests import MANIFEST_NAME, storage, write_manifest
 from pipelines.funnel import StepCounter, committed_counters, funnel_from_counters, stat_counter, stats_from_counters
-from pipelines.runtime import beam_options, prepare_output_dir
+from pipelines.runtime import SCRATCH_DIR, beam_options, delete_tree, prepare_output_dir, read_lines
 from tokenizer.format import MAX_VOCAB_SIZE, rows_to_table, shard_name, write_shard
 from tokenizer.train import MODEL_NAME, document_files
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SHARD_TOKENS = 256 * 1024 * 1024  # ~512 MiB of uint16 per shard: few files, each cheap to memory-map
 STAGE = "shards"
 STEPS = ("tokenize",)
-_SCRATCH_DIR = "_llamix_tmp"
 
 
 def load_tokenizer(model_path: str) -> spm.SentencePieceProcessor:
@@ -145,7 +144,7 @@ def shard_documents(
     processor = load_tokenizer(model_path)  # fail here, not on a worker, when the model is unusable
     files = document_files(input_dirs)
     prepare_output_dir(output, overwrite)
-    scratch = storage.join(output, _SCRATCH_DIR)
+    scratch = storage.join(output, SCRATCH_DIR)
 
     pipeline = beam.Pipeline(options=beam_options(beam_argv))
     (
@@ -161,22 +160,12 @@ def shard_documents(
     result = pipeline.run()
     result.wait_until_finish()
 
-    written = []
-    for meta in FileSystems.match([storage.join(scratch, "listing*.jsonl")])[0].metadata_list:
-        with storage.open_read(meta.path) as handle:
-            written += [json.loads(line) for line in handle.read().decode().splitlines() if line]
-    written.sort(key=lambda r: r["first_id"])
+    written = sorted(map(json.loads, read_lines(storage.join(scratch, "listing*.jsonl"))), key=lambda r: r["first_id"])
     outputs = []
     for index, record in enumerate(written):
         FileSystems.rename([record["path"]], [storage.join(output, shard_name(index))])
         outputs.append((shard_name(index), record["rows"]))
-    leftovers = FileSystems.match([storage.join(scratch, "*")])[0].metadata_list
-    if leftovers:
-        FileSystems.delete([m.path for m in leftovers])
-    if not storage.has_scheme(scratch):
-        import shutil
-
-        shutil.rmtree(scratch, ignore_errors=True)
+    delete_tree(scratch)  # and with it any file of a retried bundle that no listing names
 
     counters = committed_counters(result)
     by_language = stats_from_counters(counters)
