@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import apache_beam as beam
 import pyarrow as pa
@@ -21,6 +21,8 @@ DOC_SCHEMA = pa.schema(
     ]
 )
 DOC_GLOB = "part-*.parquet"
+# Partitioned sources write `DIR/<key>=<value>/<key>=<value>/part-*.parquet` (Hive style, as Spark and Arrow read it).
+PARTITIONED_DOC_GLOB = "*=*/*=*/part-*.parquet"
 # Percentiles of document length (characters) recorded per language in the manifest.
 LENGTH_PERCENTILES = (0, 10, 25, 50, 75, 90, 99, 100)
 
@@ -78,22 +80,54 @@ class DocumentStats(beam.PTransform):
         )
 
 
+def document_patterns(directory: str, partitioned: bool = True) -> list[str]:
+    """Globs matching a source's document files, flat or partitioned."""
+    from manifests.storage import join
+
+    return [join(directory, DOC_GLOB)] + ([join(directory, PARTITIONED_DOC_GLOB)] if partitioned else [])
+
+
 class WriteDocuments(beam.PTransform):
     """Parquet shards `part-SSSSS-of-NNNNN.parquet` with DOC_SCHEMA, written by Beam's sink (temp files, then
-    renamed on success), so a failed run never leaves a half-written part behind."""
+    renamed on success), so a failed run never leaves a half-written part behind.
 
-    def __init__(self, output_dir: str, num_shards: int = 0):
+    With `partitions` (folder names such as `lang=en/bucket=head`) and `partition_of(doc) -> name`, each partition
+    gets its own sink in its own folder.
+    """
+
+    def __init__(self, output_dir: str, num_shards: int = 0, partitions: Sequence[str] = (),
+                 partition_of: Callable[[dict], str] | None = None):
         super().__init__()
         self.output_dir = output_dir
         self.num_shards = num_shards
+        self.partitions = list(partitions)
+        self.partition_of = partition_of
 
-    def expand(self, docs):
+    def _sink(self, folder: str):
         from manifests.storage import join
 
-        return docs | beam.io.WriteToParquet(
-            join(self.output_dir, "part"),
+        return beam.io.WriteToParquet(
+            join(folder, "part"),
             schema=DOC_SCHEMA,
             file_name_suffix=".parquet",
             shard_name_template="-SSSSS-of-NNNNN",
             num_shards=self.num_shards,
         )
+
+    def expand(self, docs):
+        from manifests.storage import join
+
+        if not self.partitions:
+            return docs | self._sink(self.output_dir)
+        partitions, partition_of = self.partitions, self.partition_of
+        index = {name: i for i, name in enumerate(partitions)}
+
+        def route(doc: dict, n: int) -> int:
+            name = partition_of(doc)
+            if name not in index:
+                raise ValueError(f"document {doc['id']} belongs to partition {name!r}, not one of {partitions}")
+            return index[name]
+
+        parts = docs | "Partition" >> beam.Partition(route, len(self.partitions))
+        for name, part in zip(self.partitions, parts):
+            part | f"Write[{name}]" >> self._sink(join(self.output_dir, name))

@@ -79,3 +79,13 @@ def stats_from_counters(counters: Mapping[str, int]) -> list[dict]:
         _, source, lang, what = parts
         rows.setdefault((source, lang), {"source": source, "lang": lang})[what] = value
     return [rows[key] for key in sorted(rows)]
+
+
+def extra_counter(source: str, name: str):
+    """A counter reported in the manifest's `stats.counters` (e.g. lines removed by line dedup), not in the funnel."""
+    return Metrics.counter(NAMESPACE, f"extra/{source}/{name}")
+
+
+def extras_from_counters(source: str, counters: Mapping[str, int]) -> dict[str, int]:
+    prefix = f"extra/{source}/"
+    return {name[len(prefix):]: value for name, value in sorted(counters.items()) if name.startswith(prefix)}

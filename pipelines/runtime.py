@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -16,8 +16,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
-from pipelines.documents import DOC_GLOB, DocumentStats, WriteDocuments
-from pipelines.funnel import committed_counters, funnel_from_counters, stats_from_counters
+from pipelines.documents import DocumentStats, WriteDocuments, document_patterns
+from pipelines.funnel import committed_counters, extras_from_counters, funnel_from_counters, stats_from_counters
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,14 @@ class SourceRun:
     beam_argv: Sequence[str] = ()
     overwrite: bool = False
     num_shards: int = 0
+    # Hive-style subfolders (`lang=en/bucket=head`) and the function that puts a document in one; none: one folder.
+    partitions: Sequence[str] = ()
+    partition_of: Callable[[dict], str] | None = None
 
 
 def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
-    """Runs `paths | extract -> (docs, errors)` on Beam, writes Parquet + rejected input errors + manifest.
+    """Runs `(file index, path) | extract -> (docs, errors)` on Beam, writes Parquet + rejected input errors +
+    manifest. The file index is the file's position in the sorted list of inputs (stable across runs).
 
     Returns the manifest as written.
     """
@@ -115,12 +119,12 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     pipeline = beam.Pipeline(options=beam_options(run.beam_argv))
     paths = (
         pipeline
-        | "InputFiles" >> beam.Create([f.path for f in files])
+        | "InputFiles" >> beam.Create(list(enumerate(f.path for f in files)))
         # One file per element; the reshuffle spreads files over workers instead of one bundle reading all.
         | "SpreadFiles" >> beam.Reshuffle()
     )
     docs, errors = paths | "Extract" >> extract
-    docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards)
+    docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards, run.partitions, run.partition_of)
     docs | "DocumentStats" >> DocumentStats(storage.join(scratch, "lengths"))
     (
         errors
@@ -140,14 +144,18 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     delete_tree(scratch)
 
     def matched(pattern: str) -> list[str]:
-        return sorted(m.path for m in FileSystems.match([storage.join(run.output, pattern)])[0].metadata_list)
+        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
 
     outputs = []
-    for path in matched(DOC_GLOB):
+    for path in sorted(p for pattern in document_patterns(run.output, bool(run.partitions)) for p in matched(pattern)):
         with storage.open_read(path) as handle:
-            outputs.append((storage.relpath(path, run.output), pq.ParquetFile(handle).metadata.num_rows))
+            rows = pq.ParquetFile(handle).metadata.num_rows
+        if rows == 0 and run.partitions:
+            FileSystems.delete([path])  # a partition no document went to: Beam still writes one empty file
+            continue
+        outputs.append((storage.relpath(path, run.output), rows))
     error_records: list[dict] = []
-    for path in matched(f"{REJECTED_DIR}/*.jsonl"):
+    for path in matched(storage.join(run.output, REJECTED_DIR, "*.jsonl")):
         records = [json.loads(line) for line in read_lines(path)]
         error_records += records
         outputs.append((storage.relpath(path, run.output), len(records)))
@@ -160,6 +168,9 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         "bytes": sum(r.get("bytes", 0) for r in by_language),
         "by_language": by_language,
     }
+    extras = extras_from_counters(run.source, counters)
+    if extras:
+        stats["counters"] = extras
     write_manifest(
         run.output,
         kind="source",

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import sentencepiece as spm
 
 from manifests import MANIFEST_NAME, storage, write_manifest
-from pipelines.documents import DOC_GLOB
+from pipelines.documents import DOC_GLOB, document_patterns
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def document_files(input_dirs: Sequence[str]) -> list[DocumentFile]:
 
     files = []
     for directory in input_dirs:
-        matched = sorted(FileSystems.match([storage.join(directory, DOC_GLOB)])[0].metadata_list, key=lambda m: m.path)
+        matched = sorted((m for pattern in document_patterns(directory) for m in FileSystems.match([pattern])[0].metadata_list),
+                         key=lambda m: m.path)
         if not matched:
             raise FileNotFoundError(f"{directory}: no {DOC_GLOB} documents (is it the output of `llamix run`?)")
         for meta in matched:

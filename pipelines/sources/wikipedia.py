@@ -74,7 +74,8 @@ class ReadDumps(beam.DoFn):
     def __init__(self):
         self.read = StepCounter(SOURCE, "read")
 
-    def process(self, path: str):
+    def process(self, indexed_path: tuple[int, str]):
+        _, path = indexed_path
         info: DumpInfo | None = None
         for item in read_dump(path, open_binary=_open_raw):
             if isinstance(item, InputError):
