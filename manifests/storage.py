@@ -78,3 +78,24 @@ def file_digest(path: str) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+def local_copy(path: str, cache_dir: str | None = None) -> str:
+    """A local path for `path`: itself when local, else a copy made once per machine (per worker) in a cache.
+
+    Models named by `gs://…` are fetched here by `DoFn.setup`, never pickled with the DoFn.
+    """
+    if not has_scheme(path):
+        return path
+    import tempfile
+
+    cache = Path(cache_dir or Path(tempfile.gettempdir()) / "llamix-models")
+    target = cache / hashlib.sha256(path.encode()).hexdigest()[:16] / posixpath.basename(path)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        with open_read(path) as src, open(partial, "wb") as out:
+            while chunk := src.read(_HASH_CHUNK):
+                out.write(chunk)
+        partial.replace(target)  # atomic: two processes on one worker may race; both write whole files
+    return str(target)

@@ -105,6 +105,13 @@ class SourceRun:
     # Hive-style subfolders (`lang=en/bucket=head`) and the function that puts a document in one; none: one folder.
     partitions: Sequence[str] = ()
     partition_of: Callable[[dict], str] | None = None
+    # Source-specific manifest stats from the counters and the scratch folder (read before it is deleted).
+    extra_stats: Callable[[dict[str, int], str], dict[str, Any]] | None = None
+
+
+def scratch_dir(output: str) -> str:
+    """Where a run keeps side outputs (stats, listings) until the manifest is written; removed afterwards."""
+    return storage.join(output, SCRATCH_DIR)
 
 
 def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
@@ -115,7 +122,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     """
     files = match_inputs(run.inputs)
     prepare_output_dir(run.output, run.overwrite)
-    scratch = storage.join(run.output, SCRATCH_DIR)
+    scratch = scratch_dir(run.output)
     pipeline = beam.Pipeline(options=beam_options(run.beam_argv))
     paths = (
         pipeline
@@ -141,6 +148,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     funnel = funnel_from_counters(run.source, run.steps, counters)
     lengths = {row["key"]: {k: v for k, v in row.items() if k != "key"}
                for row in map(json.loads, read_lines(storage.join(scratch, "lengths*")))}
+    source_stats = run.extra_stats(counters, scratch) if run.extra_stats else {}
     delete_tree(scratch)
 
     def matched(pattern: str) -> list[str]:
@@ -171,6 +179,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     extras = extras_from_counters(run.source, counters)
     if extras:
         stats["counters"] = extras
+    stats.update(source_stats)
     write_manifest(
         run.output,
         kind="source",
