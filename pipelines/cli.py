@@ -10,17 +10,19 @@ import sys
 
 USAGE = """usage: llamix COMMAND [ARGS]
 
-  run SOURCE --input GLOB --output DIR [--langs …] [Beam options]   clean one source into Parquet documents
+  run SOURCE --input GLOB --output DIR [--langs …] [Beam options]    clean one source into Parquet documents
   tokenizer train --input DIR[,DIR…] --output DIR [--vocab-size N]    train the SentencePiece BPE tokenizer
   shard --tokenizer DIR --input DIR[,…] --output DIR                  tokenize documents into Arrow shards
   train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards
+  lm train --input DIR --lang en --output DIR                         KenLM + SentencePiece perplexity model (CCNet)
+  classifier train --positives P --negatives N --output FILE          Wikipedia-reference fastText classifier
   manifest show|verify PATH                                           inspect or re-check a stage's manifest.json
   demo [--output DIR]                                                 every stage end to end on the embedded sample
 
 Every command takes -h for its options.
 """
 
-RUNNABLE_SOURCES = ("wikipedia",)
+RUNNABLE_SOURCES = ("wikipedia", "commoncrawl")
 
 
 def _run_source(argv: list[str]) -> int:
@@ -46,6 +48,8 @@ COMMANDS = {
     "tokenizer": _tokenizer,
     "shard": lambda argv: importlib.import_module("tokenizer.shard").main(argv),
     "train": lambda argv: importlib.import_module("trainer.train").main(argv),
+    "lm": lambda argv: importlib.import_module("pipelines.lm").main(argv),
+    "classifier": lambda argv: importlib.import_module("pipelines.transforms.reference_classifier").main(argv),
     "manifest": lambda argv: importlib.import_module("manifests.cli").main(argv),
     "demo": lambda argv: importlib.import_module("pipelines.demo").main(argv),
 }
