@@ -36,7 +36,7 @@ def test_written_manifest_follows_the_schema(tmp_path):
 def test_schema_rejects_unknown_kind_and_missing_fields(tmp_path):
     manifest = read_manifest(str(write_stage(tmp_path / "s")))
     with pytest.raises(ManifestError, match="kind"):
-        validate({**manifest, "kind": "model"})
+        validate({**manifest, "kind": "bogus"})
     del manifest["outputs"]
     with pytest.raises(ManifestError, match="outputs"):
         validate(manifest)
