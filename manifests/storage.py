@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 _HASH_CHUNK = 8 << 20
 
@@ -51,13 +52,13 @@ def exists(path: str) -> bool:
     return _filesystems().exists(path) if has_scheme(path) else Path(path).exists()
 
 
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    """Writes to a temporary name beside `path`, then renames, so readers never see half a file."""
+def _write_atomic(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Calls `write(handle)` on a temporary name beside `path`, then renames, so readers never see half a file."""
     if has_scheme(path):
         fs = _filesystems()
         partial = path + ".partial"
         with fs.create(partial) as out:
-            out.write(data)
+            write(out)
         if fs.exists(path):
             fs.delete([path])
         fs.rename([partial], [path])
@@ -65,8 +66,19 @@ def write_bytes_atomic(path: str, data: bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(data)
+    with open(partial, "wb") as out:
+        write(out)
     partial.replace(target)
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    _write_atomic(path, lambda out: out.write(data))
+
+
+def publish_file(local: str | Path, target: str) -> None:
+    """Copies a finished local file to `target` (local or remote), atomically."""
+    with open(local, "rb") as source:
+        _write_atomic(target, lambda out: shutil.copyfileobj(source, out, _HASH_CHUNK))
 
 
 def file_digest(path: str) -> tuple[int, str]:

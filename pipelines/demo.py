@@ -1,8 +1,10 @@
-"""`llamix demo`: every stage end to end on the sample dumps shipped in `pipelines/demo_data/`, on the CPU.
+"""`llamix demo`: every stage end to end on the samples shipped in `pipelines/demo_data/`, on the CPU.
 
-    demo_data/*.xml(.bz2) -> DIR/wikipedia -> DIR/tokenizer -> DIR/shards -> DIR/checkpoints
+    demo_data/*.xml(.bz2) ───────► DIR/wikipedia ─► DIR/lm (KenLM + SentencePiece, English)
+    demo_data/commoncrawl/*.wet.gz ─► DIR/commoncrawl (CCNet, bucketed with DIR/lm)
+    DIR/wikipedia + DIR/commoncrawl ─► DIR/tokenizer ─► DIR/shards ─► DIR/checkpoints
 
-Each folder gets its manifest; the last one leads back through the others to the sample dumps.
+Each folder gets its manifest; the last one leads back through the others to the samples.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 # A vocabulary the ~200 KB sample can fill; the real recipe uses 32,000 (LLaMA §2.1).
 DEMO_VOCAB_SIZE = 2000
 DEMO_SHARD_TOKENS = 32_768
+DEMO_LM_VOCAB_SIZE = 2000
+DEFAULT_LID_MODEL = "models/lid.176.ftz"  # where `make` puts it
 # The tiny config's 60 steps see the sample about twice; 200 show the loss falling well within a minute.
 DEMO_TRAIN_STEPS = 200
 
@@ -32,8 +36,17 @@ def sample_dumps() -> list[str]:
     return paths
 
 
-def run_demo(output: str, train_overrides: list[str] = ()) -> dict:
-    from pipelines.sources import wikipedia
+def sample_crawl() -> list[str]:
+    folder = Path(str(resources.files("pipelines") / "demo_data" / "commoncrawl"))
+    paths = sorted(str(p) for p in folder.glob("*.warc.wet.gz"))
+    if not paths:
+        raise FileNotFoundError(f"no sample WET files in {folder}")
+    return paths
+
+
+def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFAULT_LID_MODEL) -> dict:
+    from pipelines.lm import train_language_model
+    from pipelines.sources import commoncrawl, wikipedia
     from tokenizer.shard import shard_documents
     from tokenizer.train import train_tokenizer
     from trainer.config import load_config
@@ -47,12 +60,23 @@ def run_demo(output: str, train_overrides: list[str] = ()) -> dict:
     timings["wikipedia"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    train_tokenizer([str(out / "wikipedia")], str(out / "tokenizer"), vocab_size=DEMO_VOCAB_SIZE)
+    train_language_model([str(out / "wikipedia")], "en", str(out / "lm"), vocab_size=DEMO_LM_VOCAB_SIZE)
+    timings["lm"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    crawl = commoncrawl.run(sample_crawl(), str(out / "commoncrawl"),
+                            commoncrawl.CCNetConfig(lid_model=lid_model, lm_dir=str(out / "lm"), near_dedup=True),
+                            overwrite=True)
+    timings["commoncrawl"] = time.perf_counter() - started
+
+    sources = [str(out / "wikipedia"), str(out / "commoncrawl")]
+    started = time.perf_counter()
+    train_tokenizer(sources, str(out / "tokenizer"), vocab_size=DEMO_VOCAB_SIZE)
     timings["tokenizer"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    shard_documents([str(out / "wikipedia")], str(out / "tokenizer"), str(out / "shards"),
-                    shard_tokens=DEMO_SHARD_TOKENS, overwrite=True)
+    shard_documents(sources, str(out / "tokenizer"), str(out / "shards"), shard_tokens=DEMO_SHARD_TOKENS,
+                    overwrite=True)
     timings["shards"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -64,38 +88,42 @@ def run_demo(output: str, train_overrides: list[str] = ()) -> dict:
 
     from manifests import read_manifest
 
-    return {"docs": docs, "shards": read_manifest(str(out / "shards")), "training": training, "timings": timings}
+    return {"docs": docs, "crawl": crawl, "shards": read_manifest(str(out / "shards")), "training": training,
+            "timings": timings}
 
 
 def print_summary(summary: dict, output: str, console: Console) -> None:
-    tokens = {row["lang"]: row["tokens"] for row in summary["shards"]["stats"]["by_language"]}
-    table = Table(title="llamix demo (Wikipedia sample)", title_justify="left")
-    for column in ("language", "docs kept", "chars", "tokens"):
-        table.add_column(column, justify="left" if column == "language" else "right")
-    for row in summary["docs"]["stats"]["by_language"]:
-        table.add_row(row["lang"], f"{row['docs']:,}", f"{row['chars']:,}", f"{tokens.get(row['lang'], 0):,}")
-    table.add_row("[bold]total", f"{summary['docs']['stats']['docs']:,}",
-                  f"{sum(r['chars'] for r in summary['docs']['stats']['by_language']):,}",
+    tokens = {(row["source"], row["lang"]): row["tokens"] for row in summary["shards"]["stats"]["by_language"]}
+    table = Table(title="llamix demo", title_justify="left")
+    for column in ("source", "language", "docs kept", "chars", "tokens"):
+        table.add_column(column, justify="left" if column in ("source", "language") else "right")
+    rows = [row for stage in ("docs", "crawl") for row in summary[stage]["stats"]["by_language"]]
+    for row in rows:
+        table.add_row(row["source"], row["lang"], f"{row['docs']:,}", f"{row['chars']:,}",
+                      f"{tokens.get((row['source'], row['lang']), 0):,}")
+    table.add_row("[bold]total", "", f"{sum(r['docs'] for r in rows):,}", f"{sum(r['chars'] for r in rows):,}",
                   f"{summary['shards']['stats']['tokens']:,}")
     console.print(table)
 
-    funnel = ", ".join(f"{s['step']} {s['in']}→{s['kept']}" for s in summary["docs"]["funnel"])
+    for name, stage in (("wikipedia", "docs"), ("commoncrawl", "crawl")):
+        funnel = ", ".join(f"{s['step']} {s['in']}→{s['kept']}" for s in summary[stage]["funnel"])
+        console.print(f"{name} funnel: {funnel}")
     training = summary["training"]
     losses = training["losses"]
-    console.print(f"funnel: {funnel}")
     console.print(f"training: {training['n_params']:,} parameters, {len(losses)} steps, "
                   f"loss at step {losses[0][0]}: [bold]{losses[0][1]:.3f}[/], "
                   f"at step {losses[-1][0]}: [bold]{losses[-1][1]:.3f}[/], {training['tokens_per_s']:,.0f} tokens/s")
     console.print("time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary["timings"].items()))
-    console.print(f"outputs and manifests in {output}/{{wikipedia,tokenizer,shards,checkpoints}}; "
-                  f"try `llamix manifest show {training['checkpoint']}`", soft_wrap=True)
+    console.print(f"outputs and manifests in {output}/{{wikipedia,lm,commoncrawl,tokenizer,shards,checkpoints}}; "
+                  f"try `llamix manifest show {output}/commoncrawl`", soft_wrap=True)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="llamix demo", description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="demo-out", help="folder for every stage's output (default demo-out)")
+    parser.add_argument("--lid-model", default=DEFAULT_LID_MODEL, help="fastText lid.176 model (make installs it)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="trainer config overrides, e.g. max_steps=20")
     args = parser.parse_args(argv)
-    summary = run_demo(args.output, args.overrides)
+    summary = run_demo(args.output, args.overrides, args.lid_model)
     print_summary(summary, args.output, Console())
     return 0

@@ -16,7 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
-from pipelines.documents import DocumentStats, WriteDocuments, document_patterns
+from pipelines.documents import PARTITIONED_DOC_GLOB, DocumentStats, WriteDocuments, document_patterns
 from pipelines.funnel import committed_counters, extras_from_counters, funnel_from_counters, stats_from_counters
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def beam_options(beam_argv: Sequence[str]) -> PipelineOptions:
 
 def prepare_output_dir(output: str, overwrite: bool) -> None:
     """Refuses to mix two runs in one folder: an existing manifest or part files need `--overwrite`."""
-    stale = [m.path for m in FileSystems.match([storage.join(output, "*")])[0].metadata_list]
-    stale += [m.path for m in FileSystems.match([storage.join(output, REJECTED_DIR, "*")])[0].metadata_list]
+    patterns = [storage.join(output, folder, "*") for folder in ("", REJECTED_DIR, SCRATCH_DIR)]
+    patterns.append(storage.join(output, PARTITIONED_DOC_GLOB))  # object stores have no folders to remove
+    stale = list(dict.fromkeys(m.path for p in patterns for m in FileSystems.match([p])[0].metadata_list))
     if stale and not overwrite:
         raise FileExistsError(f"{output} is not empty ({len(stale)} files); pass --overwrite to replace its contents")
     if stale:
@@ -105,6 +106,8 @@ class SourceRun:
     # Hive-style subfolders (`lang=en/bucket=head`) and the function that puts a document in one; none: one folder.
     partitions: Sequence[str] = ()
     partition_of: Callable[[dict], str] | None = None
+    # Manifests of models the run used (e.g. the perplexity model's), for lineage.
+    parents: Sequence[str] = ()
     # Source-specific manifest stats from the counters and the scratch folder (read before it is deleted).
     extra_stats: Callable[[dict[str, int], str], dict[str, Any]] | None = None
 
@@ -183,6 +186,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     write_manifest(
         run.output,
         kind="source",
+        parents=[p for p in run.parents if storage.exists(p)],
         config={"source": run.source, **run.config, "beam_options": list(run.beam_argv)},
         inputs={"paths": list(run.inputs), "files": len(files), "bytes": sum(f.size for f in files)},
         outputs=outputs,

@@ -110,7 +110,7 @@ def test_near_dedup_and_classifier_steps(tmp_path):
     check_funnel(manifest)
     steps = [s["step"] for s in manifest["funnel"]]
     assert steps == ["read", "line_dedup", "lang_id", "classifier", "near_dedup"]
-    assert manifest["config"]["skipped_steps"] == {}
+    assert set(manifest["config"]["skipped_steps"]) == {"perplexity"}
 
 
 def read_docs_of(paths) -> list[str]:
@@ -122,3 +122,54 @@ def test_paths_listing_needs_a_base_url():
         commoncrawl.resolve_inputs([str(DATA / "wet.paths.gz")], None)
     resolved = commoncrawl.resolve_inputs([str(DATA / "wet.paths.gz")], str(DATA))
     assert len(resolved) == 4 and all(p.startswith(str(DATA)) for p in resolved)
+
+
+@pytest.fixture(scope="module")
+def english_lm(tmp_path_factory):
+    """A tiny CCNet-style model (SentencePiece + KenLM 5-gram) trained on the demo's English Wikipedia sample."""
+    from pipelines.demo import sample_dumps
+    from pipelines.lm import train_language_model
+    from pipelines.sources import wikipedia
+
+    work = tmp_path_factory.mktemp("lm")
+    wikipedia.run([p for p in sample_dumps() if "enwiki" in p], str(work / "wikipedia"))
+    train_language_model([str(work / "wikipedia")], "en", str(work / "lm"), vocab_size=500)
+    return work / "lm"
+
+
+def test_perplexity_buckets_from_the_data_and_unmodelled_languages_pass(english_lm, tmp_path):
+    config = CCNetConfig(lid_model=LID, langs=("en", "de"), lm_dir=str(english_lm))
+    manifest = commoncrawl.run(GOOD, str(tmp_path), config)
+    check_funnel(manifest)
+    step = next(s for s in manifest["funnel"] if s["step"] == "perplexity")
+    assert set(step["dropped"]) <= {"bucket_tail"}
+    per_lang = manifest["stats"]["perplexity"]
+    assert per_lang["en"]["model"] is True and per_lang["de"]["model"] is False
+    assert per_lang["de"]["no_model"] >= 1  # the German page passes, unbucketed, and the manifest says so
+    p30, p60 = per_lang["en"]["cutoffs"]
+    assert p30 <= p60
+    docs = read_docs(tmp_path)
+    buckets = {}
+    for doc in docs:
+        meta = json.loads(doc["meta"])
+        buckets.setdefault(doc["lang"], set()).add(meta.get("bucket", "none"))
+        if "bucket" in meta:
+            assert meta["bucket"] == ("head" if meta["perplexity"] < p30 else "middle")
+    assert buckets["de"] == {"none"} and buckets["en"] <= {"head", "middle"}
+    paths = {o["path"].rsplit("/", 1)[0] for o in manifest["outputs"]}
+    assert "lang=de/bucket=none" in paths and "lang=en/bucket=head" in paths
+    assert sum(per_lang["en"]["histogram"].values()) == sum(1 for d in docs if d["lang"] == "en") + step["dropped"].get("bucket_tail", 0)
+
+
+def test_cutoffs_file_and_kept_buckets(english_lm, tmp_path):
+    from pipelines.transforms.perplexity import write_cutoffs
+
+    cutoffs = tmp_path / "cutoff.csv"
+    # every percentile at 1.0 except the top ones: every document is "tail" under these cutoffs
+    write_cutoffs(str(cutoffs), {"en": [1.0] * 101})
+    config = CCNetConfig(lid_model=LID, lm_dir=str(english_lm), cutoffs=str(cutoffs), keep_buckets=("tail",))
+    manifest = commoncrawl.run(GOOD, str(tmp_path / "out"), config)
+    step = next(s for s in manifest["funnel"] if s["step"] == "perplexity")
+    assert step["dropped"] == {} and step["kept"] > 0
+    assert manifest["stats"]["perplexity"]["en"]["cutoffs"] == [1.0, 1.0]
+    assert {json.loads(d["meta"])["bucket"] for d in read_docs(tmp_path / "out")} == {"tail"}

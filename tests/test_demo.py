@@ -21,12 +21,17 @@ def test_demo_runs_every_stage_and_the_loss_falls(tmp_path, capsys):
     # the tiny config as shipped (60 steps), as the acceptance asks: its loss must fall on the demo shards
     assert llamix(["demo", "--output", str(out), "max_steps=60"]) == 0
     printed = capsys.readouterr().out
-    for stage in ("wikipedia", "tokenizer", "shards"):
+    for stage in ("wikipedia", "lm", "commoncrawl", "tokenizer", "shards"):
         assert verify_manifest(str(out / stage)) == []
     checkpoint = out / "checkpoints" / "step-000060"
     assert verify_manifest(str(checkpoint)) == []
-    kinds = [manifest["kind"] for _, manifest in lineage(str(checkpoint))]
-    assert kinds == ["checkpoint", "shards", "source", "tokenizer"]
+    kinds = [(manifest["kind"], manifest["config"].get("source")) for _, manifest in lineage(str(checkpoint))]
+    assert kinds == [("checkpoint", None), ("shards", None), ("source", "wikipedia"), ("source", "commoncrawl"),
+                     ("model", None), ("tokenizer", None)]
+
+    crawl = read_manifest(str(out / "commoncrawl"))
+    assert [s["step"] for s in crawl["funnel"]] == ["read", "line_dedup", "lang_id", "perplexity", "near_dedup"]
+    assert crawl["stats"]["perplexity"]["en"]["model"] is True
 
     docs = read_manifest(str(out / "wikipedia"))
     by_lang = {row["lang"]: row["docs"] for row in docs["stats"]["by_language"]}
@@ -37,7 +42,7 @@ def test_demo_runs_every_stage_and_the_loss_falls(tmp_path, capsys):
     log = (out / "checkpoints" / "log.jsonl").read_text().splitlines()
     losses = [json.loads(line)["loss"] for line in log]
     assert losses[-1] < losses[0] - 1.0, losses
-    assert "docs kept" in printed and "loss at step 1" in printed
+    assert "docs kept" in printed and "loss at step 1" in printed and "commoncrawl funnel" in printed
 
 
 @pytest.mark.slow

@@ -23,22 +23,24 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from manifests import storage
 from pipelines.documents import make_document
-from pipelines.funnel import INPUT_ERROR, StepCounter
+from pipelines.funnel import INPUT_ERROR, StepCounter, extras_from_counters
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS
 from pipelines.readers.warc import InputError, expand_paths_listing, read_pages
-from pipelines.runtime import SourceRun, run_source_pipeline
+from pipelines.runtime import SourceRun, read_lines, run_source_pipeline, scratch_dir
 from pipelines.transforms.langid import DEFAULT_MODEL, DEFAULT_THRESHOLD as LID_THRESHOLD, IdentifyLanguage
 from pipelines.transforms.line_dedup import DEFAULT_GROUP_SIZE, DEFAULT_MIN_CHARS, LineDedup
 from pipelines.transforms.minhash import NearDedup, add_arguments as add_near_dedup_arguments
+from pipelines.transforms.perplexity import (
+    BUCKETS, DEFAULT_KEEP_BUCKETS, UNBUCKETED, PerplexityFilter, perplexity_stats,
+)
 from pipelines.transforms.reference_classifier import DEFAULT_THRESHOLD as WIKIREF_THRESHOLD, FilterReferences
 
 log = logging.getLogger(__name__)
 
 SOURCE = "commoncrawl"
 ERRORS = "errors"
-BUCKETS = ("head", "middle", "tail")
-UNBUCKETED = "none"  # documents of a language without a perplexity model
 
 
 def _open_raw(path: str):
@@ -153,6 +155,9 @@ class CCNetConfig:
     lid_threshold: float = LID_THRESHOLD
     dedup_group_size: int = DEFAULT_GROUP_SIZE
     min_chars: int = DEFAULT_MIN_CHARS
+    lm_dir: str | None = None
+    cutoffs: str | None = None
+    keep_buckets: tuple[str, ...] = DEFAULT_KEEP_BUCKETS
     classifier: str | None = None
     classifier_threshold: float = WIKIREF_THRESHOLD
     near_dedup: bool = False
@@ -163,6 +168,10 @@ class CCNetConfig:
     def steps(self) -> tuple[list[str], dict[str, str]]:
         """The funnel steps that run, and why the others do not."""
         steps, skipped = ["read", "line_dedup", "lang_id"], {}
+        if self.lm_dir:
+            steps.append("perplexity")
+        else:
+            skipped["perplexity"] = "no --lm-dir given: documents are not bucketed"
         if self.classifier:
             steps.append("classifier")
         else:
@@ -180,14 +189,30 @@ def run(inputs: Sequence[str], output: str, config: CCNetConfig = CCNetConfig(),
     steps, skipped = config.steps()
     near_dedup = NearDedup(SOURCE, threshold=config.near_dup_threshold, verify_jaccard=config.verify_jaccard,
                            max_rounds=config.cc_max_rounds) if config.near_dedup else None
+    cutoffs_out = storage.join(scratch_dir(output), "cutoffs")
+    perplexity = PerplexityFilter(SOURCE, config.lm_dir, config.langs, config.cutoffs, config.keep_buckets,
+                                  cutoffs_out) if config.lm_dir else None
+
+    def extra_stats(counters: dict[str, int], scratch: str) -> dict:
+        if not config.lm_dir:
+            return {}
+        extras = extras_from_counters(SOURCE, counters)
+        cutoffs = {row["lang"]: row["cutoffs"] for row in map(json.loads, read_lines(cutoffs_out + "*"))}
+        return {
+            "perplexity": perplexity_stats(extras, cutoffs, config.langs),
+            "counters": {k: v for k, v in extras.items() if not k.startswith("perplexity/")},
+        }
+
     buckets = (*BUCKETS, UNBUCKETED)
     return run_source_pipeline(
         SourceRun(SOURCE, steps, list(inputs), output, {**asdict(config), "skipped_steps": skipped}, beam_argv,
                   overwrite, num_shards,
                   partitions=[f"lang={lang}/bucket={b}" for lang in config.langs for b in buckets],
-                  partition_of=partition_name),
+                  partition_of=partition_name, extra_stats=extra_stats,
+                  parents=[storage.join(config.lm_dir, "manifest.json")] if config.lm_dir else []),
         CCNet(config.langs, config.lid_model, config.dedup_group_size, config.min_chars, config.lid_threshold,
-              classifier=config.classifier, classifier_threshold=config.classifier_threshold, near_dedup=near_dedup),
+              perplexity=perplexity, classifier=config.classifier, classifier_threshold=config.classifier_threshold,
+              near_dedup=near_dedup),
     )
 
 
@@ -207,6 +232,12 @@ def main(argv: list[str]) -> int:
                         help=f"input files per line-dedup hash group (default {DEFAULT_GROUP_SIZE}, as cc_net)")
     parser.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS,
                         help=f"drop documents shorter than this after line dedup (default {DEFAULT_MIN_CHARS})")
+    parser.add_argument("--lm-dir", help="CCNet-style models {lang}.sp.model + {lang}.arpa.bin (llamix lm train); "
+                        "without it documents are not bucketed by perplexity")
+    parser.add_argument("--cutoffs", help="perplexity cutoffs CSV (cc_net cutoff.csv layout); default: the 30th/60th "
+                        "percentiles of this run's documents per language")
+    parser.add_argument("--keep-buckets", type=lambda v: tuple(b for b in v.split(",") if b),
+                        default=DEFAULT_KEEP_BUCKETS, help="perplexity buckets to keep (default head,middle)")
     parser.add_argument("--classifier", help="fastText Wikipedia-reference model (llamix classifier train)")
     parser.add_argument("--classifier-threshold", type=float, default=WIKIREF_THRESHOLD)
     add_near_dedup_arguments(parser)
@@ -217,6 +248,7 @@ def main(argv: list[str]) -> int:
     patterns = [p for value in args.input for p in value.split(",") if p]
     config = CCNetConfig(
         langs=args.langs, lid_model=args.lid_model, dedup_group_size=args.dedup_group_size, min_chars=args.min_chars,
+        lm_dir=args.lm_dir, cutoffs=args.cutoffs, keep_buckets=args.keep_buckets,
         classifier=args.classifier, classifier_threshold=args.classifier_threshold, near_dedup=args.near_dedup,
         near_dup_threshold=args.near_dup_threshold, verify_jaccard=args.verify_jaccard,
         cc_max_rounds=args.cc_max_rounds,
