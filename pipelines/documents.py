@@ -21,8 +21,9 @@ DOC_SCHEMA = pa.schema(
     ]
 )
 DOC_GLOB = "part-*.parquet"
-# Partitioned sources write `DIR/<key>=<value>/<key>=<value>/part-*.parquet` (Hive style, as Spark and Arrow read it).
-PARTITIONED_DOC_GLOB = "*=*/*=*/part-*.parquet"
+# Partitioned sources write `DIR/<key>=<value>[/<key>=<value>]/part-*.parquet` (Hive style, as Spark and Arrow
+# read it): one or two partition levels.
+PARTITIONED_DOC_GLOBS = ("*=*/part-*.parquet", "*=*/*=*/part-*.parquet")
 # Percentiles of document length (characters) recorded per language in the manifest.
 LENGTH_PERCENTILES = (0, 10, 25, 50, 75, 90, 99, 100)
 
@@ -84,7 +85,7 @@ def document_patterns(directory: str, partitioned: bool = True) -> list[str]:
     """Globs matching a source's document files, flat or partitioned."""
     from manifests.storage import join
 
-    return [join(directory, DOC_GLOB)] + ([join(directory, PARTITIONED_DOC_GLOB)] if partitioned else [])
+    return [join(directory, DOC_GLOB)] + ([join(directory, g) for g in PARTITIONED_DOC_GLOBS] if partitioned else [])
 
 
 class WriteDocuments(beam.PTransform):

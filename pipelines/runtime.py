@@ -16,7 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
-from pipelines.documents import PARTITIONED_DOC_GLOB, DocumentStats, WriteDocuments, document_patterns
+from pipelines.documents import PARTITIONED_DOC_GLOBS, DocumentStats, WriteDocuments, document_patterns
 from pipelines.funnel import committed_counters, extras_from_counters, funnel_from_counters, stats_from_counters
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def beam_options(beam_argv: Sequence[str]) -> PipelineOptions:
 def prepare_output_dir(output: str, overwrite: bool) -> None:
     """Refuses to mix two runs in one folder: an existing manifest or part files need `--overwrite`."""
     patterns = [storage.join(output, folder, "*") for folder in ("", REJECTED_DIR, SCRATCH_DIR)]
-    patterns.append(storage.join(output, PARTITIONED_DOC_GLOB))  # object stores have no folders to remove
+    patterns += [storage.join(output, g) for g in PARTITIONED_DOC_GLOBS]  # object stores have no folders to remove
     stale = list(dict.fromkeys(m.path for p in patterns for m in FileSystems.match([p])[0].metadata_list))
     if stale and not overwrite:
         raise FileExistsError(f"{output} is not empty ({len(stale)} files); pass --overwrite to replace its contents")
