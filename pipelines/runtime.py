@@ -112,6 +112,34 @@ class SourceRun:
     extra_stats: Callable[[dict[str, int], str], dict[str, Any]] | None = None
 
 
+def _matched(pattern: str) -> list[str]:
+    return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
+def _document_outputs(run: SourceRun) -> list[tuple[str, int]]:
+    """(relative path, rows) of every Parquet file the run wrote; empty partition files are removed."""
+    outputs = []
+    paths = sorted(p for pattern in document_patterns(run.output, bool(run.partitions)) for p in _matched(pattern))
+    for path in paths:
+        with storage.open_read(path) as handle:
+            rows = pq.ParquetFile(handle).metadata.num_rows
+        if rows == 0 and run.partitions:
+            FileSystems.delete([path])  # a partition no document went to: Beam still writes one empty file
+            continue
+        outputs.append((storage.relpath(path, run.output), rows))
+    return outputs
+
+
+def _error_outputs(output: str) -> tuple[list[tuple[str, int]], list[dict]]:
+    """The rejected/input_errors files as outputs, and the error records they hold."""
+    outputs, records = [], []
+    for path in _matched(storage.join(output, REJECTED_DIR, "*.jsonl")):
+        in_file = [json.loads(line) for line in read_lines(path)]
+        records += in_file
+        outputs.append((storage.relpath(path, output), len(in_file)))
+    return outputs, records
+
+
 def scratch_dir(output: str) -> str:
     """Where a run keeps side outputs (stats, listings) until the manifest is written; removed afterwards."""
     return storage.join(output, SCRATCH_DIR)
@@ -154,22 +182,13 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     source_stats = run.extra_stats(counters, scratch) if run.extra_stats else {}
     delete_tree(scratch)
 
-    def matched(pattern: str) -> list[str]:
-        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-
-    outputs = []
-    for path in sorted(p for pattern in document_patterns(run.output, bool(run.partitions)) for p in matched(pattern)):
-        with storage.open_read(path) as handle:
-            rows = pq.ParquetFile(handle).metadata.num_rows
-        if rows == 0 and run.partitions:
-            FileSystems.delete([path])  # a partition no document went to: Beam still writes one empty file
-            continue
-        outputs.append((storage.relpath(path, run.output), rows))
-    error_records: list[dict] = []
-    for path in matched(storage.join(run.output, REJECTED_DIR, "*.jsonl")):
-        records = [json.loads(line) for line in read_lines(path)]
-        error_records += records
-        outputs.append((storage.relpath(path, run.output), len(records)))
+    outputs = _document_outputs(run)
+    written = sum(rows for _, rows in outputs)
+    if funnel and written != funnel[-1]["kept"]:
+        raise RuntimeError(f"{run.output}: {written} documents written but the funnel's last step kept "
+                           f"{funnel[-1]['kept']}; a step counts what it does not emit (or the reverse)")
+    error_outputs, error_records = _error_outputs(run.output)
+    outputs += error_outputs
 
     by_language = stats_from_counters(counters)
     for row in by_language:
