@@ -36,17 +36,22 @@ def sample_dumps() -> list[str]:
     return paths
 
 
-def sample_crawl() -> list[str]:
-    folder = Path(str(resources.files("pipelines") / "demo_data" / "commoncrawl"))
-    paths = sorted(str(p) for p in folder.glob("*.warc.wet.gz"))
+def sample_files(folder: str, pattern: str) -> list[str]:
+    """The demo inputs of one source, shipped in `pipelines/demo_data/<folder>/`."""
+    path = Path(str(resources.files("pipelines") / "demo_data" / folder))
+    paths = sorted(str(p) for p in path.glob(pattern))
     if not paths:
-        raise FileNotFoundError(f"no sample WET files in {folder}")
+        raise FileNotFoundError(f"no {pattern} sample files in {path}")
     return paths
+
+
+def sample_crawl() -> list[str]:
+    return sample_files("commoncrawl", "*.warc.wet.gz")
 
 
 def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFAULT_LID_MODEL) -> dict:
     from pipelines.lm import train_language_model
-    from pipelines.sources import commoncrawl, wikipedia
+    from pipelines.sources import c4, commoncrawl, wikipedia
     from tokenizer.shard import shard_documents
     from tokenizer.train import train_tokenizer
     from trainer.config import load_config
@@ -69,7 +74,12 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
                             overwrite=True)
     timings["commoncrawl"] = time.perf_counter() - started
 
-    sources = [str(out / "wikipedia"), str(out / "commoncrawl")]
+    started = time.perf_counter()
+    cleaned = {"c4": c4.run(sample_files("c4", "*.warc.wet.gz"), str(out / "c4"), c4.C4Config(lid_model=lid_model),
+                            overwrite=True)}
+    timings["c4"] = time.perf_counter() - started
+
+    sources = [str(out / "wikipedia"), str(out / "commoncrawl"), *(str(out / name) for name in cleaned)]
     started = time.perf_counter()
     train_tokenizer(sources, str(out / "tokenizer"), vocab_size=DEMO_VOCAB_SIZE)
     timings["tokenizer"] = time.perf_counter() - started
@@ -88,8 +98,8 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
 
     from manifests import read_manifest
 
-    return {"docs": docs, "crawl": crawl, "shards": read_manifest(str(out / "shards")), "training": training,
-            "timings": timings}
+    return {"sources": {"wikipedia": docs, "commoncrawl": crawl, **cleaned},
+            "shards": read_manifest(str(out / "shards")), "training": training, "timings": timings}
 
 
 def print_summary(summary: dict, output: str, console: Console) -> None:
@@ -97,7 +107,7 @@ def print_summary(summary: dict, output: str, console: Console) -> None:
     table = Table(title="llamix demo", title_justify="left")
     for column in ("source", "language", "docs kept", "chars", "tokens"):
         table.add_column(column, justify="left" if column in ("source", "language") else "right")
-    rows = [row for stage in ("docs", "crawl") for row in summary[stage]["stats"]["by_language"]]
+    rows = [row for manifest in summary["sources"].values() for row in manifest["stats"]["by_language"]]
     for row in rows:
         table.add_row(row["source"], row["lang"], f"{row['docs']:,}", f"{row['chars']:,}",
                       f"{tokens.get((row['source'], row['lang']), 0):,}")
@@ -105,16 +115,17 @@ def print_summary(summary: dict, output: str, console: Console) -> None:
                   f"{summary['shards']['stats']['tokens']:,}")
     console.print(table)
 
-    for name, stage in (("wikipedia", "docs"), ("commoncrawl", "crawl")):
-        funnel = ", ".join(f"{s['step']} {s['in']}→{s['kept']}" for s in summary[stage]["funnel"])
-        console.print(f"{name} funnel: {funnel}")
+    for name, manifest in summary["sources"].items():
+        funnel = ", ".join(f"{s['step']} {s['in']}→{s['kept']}" for s in manifest["funnel"])
+        console.print(f"{name} funnel: {funnel}", soft_wrap=True)
     training = summary["training"]
     losses = training["losses"]
     console.print(f"training: {training['n_params']:,} parameters, {len(losses)} steps, "
                   f"loss at step {losses[0][0]}: [bold]{losses[0][1]:.3f}[/], "
                   f"at step {losses[-1][0]}: [bold]{losses[-1][1]:.3f}[/], {training['tokens_per_s']:,.0f} tokens/s")
     console.print("time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary["timings"].items()))
-    console.print(f"outputs and manifests in {output}/{{wikipedia,lm,commoncrawl,tokenizer,shards,checkpoints}}; "
+    folders = ",".join(["lm", *summary["sources"], "tokenizer", "shards", "checkpoints"])
+    console.print(f"outputs and manifests in {output}/{{{folders}}}; "
                   f"try `llamix manifest show {output}/commoncrawl`", soft_wrap=True)
 
 
