@@ -51,7 +51,7 @@ def sample_crawl() -> list[str]:
 
 def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFAULT_LID_MODEL) -> dict:
     from pipelines.lm import train_language_model
-    from pipelines.sources import c4, commoncrawl, wikipedia
+    from pipelines.sources import books, c4, commoncrawl, wikipedia
     from tokenizer.shard import shard_documents
     from tokenizer.train import train_tokenizer
     from trainer.config import load_config
@@ -78,6 +78,11 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
     cleaned = {"c4": c4.run(sample_files("c4", "*.warc.wet.gz"), str(out / "c4"), c4.C4Config(lid_model=lid_model),
                             overwrite=True)}
     timings["c4"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    cleaned["books"] = books.run(sample_files("books/gutenberg", "*.txt*"), str(out / "books"),
+                                 sample_files("books/books3", "*.jsonl"), overwrite=True)
+    timings["books"] = time.perf_counter() - started
 
     sources = [str(out / "wikipedia"), str(out / "commoncrawl"), *(str(out / name) for name in cleaned)]
     started = time.perf_counter()
