@@ -214,3 +214,12 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         input_errors=summarize_errors(error_records),
     )
     return read_manifest(run.output)
+
+
+def log_run_summary(manifest: dict, output: str) -> None:
+    """The funnel, one line a step, and where the documents went: what `llamix run SOURCE` prints at the end."""
+    width = max((len(step["step"]) for step in manifest["funnel"]), default=0)
+    for step in manifest["funnel"]:
+        log.info("%-*s in %d kept %d dropped %s", width, step["step"], step["in"], step["kept"],
+                 step["dropped"] or "-")
+    log.info("wrote %d documents to %s", manifest["stats"]["docs"], output)

@@ -43,7 +43,6 @@ from dataclasses import asdict
 from typing import Iterator, Mapping, Sequence
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from manifests import storage
@@ -52,7 +51,7 @@ from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.arxiv import (
     DEFAULT_MAX_PAPER_BYTES, InputError, PaperSource, SkippedPaper, is_arxiv_id, read_papers,
 )
-from pipelines.runtime import SourceRun, run_source_pipeline
+from pipelines.runtime import SourceRun, log_run_summary, run_source_pipeline
 from pipelines.sources.latex import NO_MAIN_FILE, Macro, ParseFailure, clean_paper, parse_paper
 
 log = logging.getLogger(__name__)
@@ -75,9 +74,6 @@ def yymm_of(native_id: str) -> str | None:
 # --- Beam ---------------------------------------------------------------------------------------------------
 
 
-def _open_raw(path: str):
-    # The reader decompresses the e-prints itself, under the size cap.
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def _list_dir(directory: str) -> list[tuple[str, int]]:
@@ -104,7 +100,7 @@ class ReadPapers(beam.DoFn):
 
     def process(self, indexed_path: tuple[int, str]) -> Iterator:
         _, path = indexed_path
-        for item in read_papers(path, _open_raw, _list_dir, max_paper_bytes=self.max_paper_bytes):
+        for item in read_papers(path, storage.open_read, _list_dir, max_paper_bytes=self.max_paper_bytes):
             if isinstance(item, InputError):
                 self.read.dropped(INPUT_ERROR)
                 yield beam.pvalue.TaggedOutput(ERRORS, asdict(item))
@@ -237,7 +233,5 @@ def main(argv: list[str]) -> int:
     args, beam_argv = parser.parse_known_args(argv)
     inputs = [pattern for value in args.input for pattern in value.split(",") if pattern]
     manifest = run(inputs, args.output, args.max_paper_bytes, beam_argv, args.overwrite, args.num_shards)
-    for step in manifest["funnel"]:
-        log.info("%-6s in %d kept %d dropped %s", step["step"], step["in"], step["kept"], step["dropped"] or "-")
-    log.info("wrote %d documents to %s", manifest["stats"]["docs"], args.output)
+    log_run_summary(manifest, args.output)
     return 0

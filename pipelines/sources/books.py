@@ -70,9 +70,9 @@ from typing import Iterable, Iterator, Sequence
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.io.filesystem import CompressionTypes, FileSystem
-from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.filesystem import FileSystem
 
+from manifests import storage
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.books import (
@@ -80,7 +80,7 @@ from pipelines.readers.books import (
     strip_gutenberg,
 )
 from pipelines.readers.mediawiki import InputError
-from pipelines.runtime import SourceRun, match_inputs, run_source_pipeline
+from pipelines.runtime import SourceRun, log_run_summary, match_inputs, run_source_pipeline
 from pipelines.transforms.minhash import (
     DEFAULT_NGRAM, DEFAULT_SEED, Permutations, band_keys, minhash_signature, shingle_hashes,
 )
@@ -256,9 +256,6 @@ def bucket_pairs(members: Iterable[tuple[int, str]], max_all_pairs: int = DEFAUL
 # --- Beam -------------------------------------------------------------------------------------------------------
 
 
-def _open_raw(path: str):
-    # The readers decompress .gz themselves so that a cut file is an error, not a short book.
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 class ReadBooks(beam.DoFn):
@@ -285,7 +282,7 @@ class ReadBooks(beam.DoFn):
         _, path = indexed_path
         collection = collection_of(path, self._books3)
         reader = read_books3 if collection == BOOKS3 else read_gutenberg
-        for item in reader(path, open_binary=_open_raw):
+        for item in reader(path, open_binary=storage.open_read):
             if isinstance(item, InputError):
                 self.read.dropped(INPUT_ERROR)
                 log.warning("%s at byte %s: %s", item.path, item.offset, item.reason)
@@ -591,7 +588,5 @@ def main(argv: list[str]) -> int:
                          recall=args.recall, num_perm=args.num_perm, keep_unmarked=args.keep_unmarked,
                          books3_lang=args.books3_lang)
     manifest = run(gutenberg, args.output, books3, config, beam_argv, args.overwrite, args.num_shards)
-    for step in manifest["funnel"]:
-        log.info("%-13s in %d kept %d dropped %s", step["step"], step["in"], step["kept"], step["dropped"] or "-")
-    log.info("wrote %d documents to %s", manifest["stats"]["docs"], args.output)
+    log_run_summary(manifest, args.output)
     return 0

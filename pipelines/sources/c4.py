@@ -62,14 +62,12 @@ from datetime import datetime
 from typing import Iterable, Iterator, Sequence
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 
 from manifests import storage
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.warc import InputError, read_pages
-from pipelines.runtime import SourceRun, run_source_pipeline
+from pipelines.runtime import SourceRun, log_run_summary, run_source_pipeline
 from pipelines.transforms.langid import DEFAULT_MODEL, IdentifyLanguage
 
 log = logging.getLogger(__name__)
@@ -329,8 +327,6 @@ def partition_name(doc: dict) -> str:
 # --- Beam steps -----------------------------------------------------------------------------------------------
 
 
-def _open_raw(path: str):
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 class ReadPages(beam.DoFn):
@@ -343,7 +339,7 @@ class ReadPages(beam.DoFn):
 
     def process(self, indexed_path: tuple[int, str]):
         _, path = indexed_path
-        for item in read_pages(path, open_binary=_open_raw):
+        for item in read_pages(path, open_binary=storage.open_read):
             if isinstance(item, InputError):
                 self.read.dropped(INPUT_ERROR)
                 yield beam.pvalue.TaggedOutput(ERRORS, asdict(item))
@@ -619,7 +615,5 @@ def main(argv: list[str]) -> int:
     config = C4Config(lid_model=args.lid_model, lid_threshold=args.lid_threshold, badwords=args.badwords)
     manifest = run(resolve_inputs(patterns, args.base_url), args.output, config, beam_argv, args.overwrite,
                    args.num_shards)
-    for step in manifest["funnel"]:
-        log.info("%-10s in %d kept %d dropped %s", step["step"], step["in"], step["kept"], step["dropped"] or "-")
-    log.info("wrote %d documents to %s", manifest["stats"]["docs"], args.output)
+    log_run_summary(manifest, args.output)
     return 0

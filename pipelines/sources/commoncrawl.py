@@ -20,15 +20,13 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 
 from manifests import storage
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extras_from_counters
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS
 from pipelines.readers.warc import InputError, expand_paths_listing, read_pages
-from pipelines.runtime import SourceRun, read_lines, run_source_pipeline, scratch_dir
+from pipelines.runtime import SourceRun, log_run_summary, read_lines, run_source_pipeline, scratch_dir
 from pipelines.transforms.langid import DEFAULT_MODEL, DEFAULT_THRESHOLD as LID_THRESHOLD, IdentifyLanguage
 from pipelines.transforms.line_dedup import DEFAULT_GROUP_SIZE, DEFAULT_MIN_CHARS, LineDedup
 from pipelines.transforms.minhash import NearDedup, add_arguments as add_near_dedup_arguments
@@ -43,8 +41,6 @@ SOURCE = "commoncrawl"
 ERRORS = "errors"
 
 
-def _open_raw(path: str):
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def native_id(record_id: str, url: str) -> str:
@@ -61,7 +57,7 @@ class ReadPages(beam.DoFn):
 
     def process(self, indexed_path: tuple[int, str]):
         index, path = indexed_path
-        for item in read_pages(path, open_binary=_open_raw):
+        for item in read_pages(path, open_binary=storage.open_read):
             if isinstance(item, InputError):
                 self.read.dropped(INPUT_ERROR)
                 yield beam.pvalue.TaggedOutput(ERRORS, asdict(item))
@@ -140,7 +136,7 @@ def resolve_inputs(patterns: Sequence[str], base_url: str | None) -> list[str]:
         if pattern.endswith((".paths.gz", ".paths")):
             if not base_url:
                 raise ValueError(f"--input {pattern}: a paths listing needs --base-url (e.g. gs://bucket/commoncrawl/)")
-            inputs += expand_paths_listing(pattern, base_url, open_binary=_open_raw)
+            inputs += expand_paths_listing(pattern, base_url, open_binary=storage.open_read)
         else:
             inputs.append(pattern)
     return inputs
@@ -255,7 +251,5 @@ def main(argv: list[str]) -> int:
     )
     manifest = run(resolve_inputs(patterns, args.base_url), args.output, config, beam_argv, args.overwrite,
                    args.num_shards)
-    for step in manifest["funnel"]:
-        log.info("%-10s in %d kept %d dropped %s", step["step"], step["in"], step["kept"], step["dropped"] or "-")
-    log.info("wrote %d documents to %s", manifest["stats"]["docs"], args.output)
+    log_run_summary(manifest, args.output)
     return 0

@@ -22,14 +22,13 @@ from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 from mwparserfromhell.parser import ParserError
 
+from manifests import storage
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS, DumpInfo, InputError, read_dump
-from pipelines.runtime import SourceRun, run_source_pipeline
+from pipelines.runtime import SourceRun, log_run_summary, run_source_pipeline
 from pipelines.sources.wikitext import link_namespace_prefixes, wikitext_to_text
 
 log = logging.getLogger(__name__)
@@ -43,9 +42,6 @@ MAIN_NAMESPACE = 0
 DEFAULT_MIN_CHARS = 100
 
 
-def _open_raw(path: str):
-    # The reader decompresses .bz2 itself so it can report where a truncated stream ends.
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def article_url(base_url: str | None, title: str) -> str | None:
@@ -77,7 +73,7 @@ class ReadDumps(beam.DoFn):
     def process(self, indexed_path: tuple[int, str]):
         _, path = indexed_path
         info: DumpInfo | None = None
-        for item in read_dump(path, open_binary=_open_raw):
+        for item in read_dump(path, open_binary=storage.open_read):
             if isinstance(item, InputError):
                 self.read.dropped(INPUT_ERROR)
                 yield beam.pvalue.TaggedOutput(ERRORS, asdict(item))
@@ -231,7 +227,5 @@ def main(argv: list[str]) -> int:
     args, beam_argv = parser.parse_known_args(argv)
     inputs = [pattern for value in args.input for pattern in value.split(",") if pattern]
     manifest = run(inputs, args.output, args.langs, args.min_chars, beam_argv, args.overwrite, args.num_shards)
-    for step in manifest["funnel"]:
-        log.info("%-7s in %d kept %d dropped %s", step["step"], step["in"], step["kept"], step["dropped"] or "-")
-    log.info("wrote %d documents to %s", manifest["stats"]["docs"], args.output)
+    log_run_summary(manifest, args.output)
     return 0
