@@ -22,7 +22,7 @@ USAGE = """usage: llamix COMMAND [ARGS]
 Every command takes -h for its options.
 """
 
-RUNNABLE_SOURCES = ("wikipedia", "commoncrawl", "c4", "books", "arxiv")
+RUNNABLE_SOURCES = ("wikipedia", "commoncrawl", "c4", "github", "books", "arxiv", "stackexchange")
 
 
 def _run_source(argv: list[str]) -> int:

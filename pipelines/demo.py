@@ -51,7 +51,7 @@ def sample_crawl() -> list[str]:
 
 def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFAULT_LID_MODEL) -> dict:
     from pipelines.lm import train_language_model
-    from pipelines.sources import arxiv, books, c4, commoncrawl, wikipedia
+    from pipelines.sources import arxiv, books, c4, commoncrawl, github, stackexchange, wikipedia
     from tokenizer.shard import shard_documents
     from tokenizer.train import train_tokenizer
     from trainer.config import load_config
@@ -80,6 +80,12 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
     timings["c4"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    code = Path(str(resources.files("pipelines") / "demo_data" / "github"))
+    cleaned["github"] = github.run([str(code / "github-sample.jsonl.gz"), str(code / "repos")], str(out / "github"),
+                                   overwrite=True)
+    timings["github"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     cleaned["books"] = books.run(sample_files("books/gutenberg", "*.txt*"), str(out / "books"),
                                  sample_files("books/books3", "*.jsonl"), overwrite=True)
     timings["books"] = time.perf_counter() - started
@@ -87,6 +93,11 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
     started = time.perf_counter()
     cleaned["arxiv"] = arxiv.run(sample_files("arxiv", "arXiv_src_*.tar"), str(out / "arxiv"), overwrite=True)
     timings["arxiv"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    sites = Path(str(resources.files("pipelines") / "demo_data" / "stackexchange"))
+    cleaned["stackexchange"] = stackexchange.run([str(sites)], str(out / "stackexchange"), overwrite=True)
+    timings["stackexchange"] = time.perf_counter() - started
 
     sources = [str(out / "wikipedia"), str(out / "commoncrawl"), *(str(out / name) for name in cleaned)]
     started = time.perf_counter()

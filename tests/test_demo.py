@@ -7,7 +7,7 @@ from manifests import lineage, read_manifest, verify_manifest
 from pipelines.cli import main as llamix
 from pipelines.demo import sample_dumps
 
-DEMO_SOURCES = ("wikipedia", "commoncrawl", "c4", "books", "arxiv")
+DEMO_SOURCES = ("wikipedia", "commoncrawl", "c4", "github", "books", "arxiv", "stackexchange")
 
 
 def test_sample_covers_five_languages_in_two_scripts():
