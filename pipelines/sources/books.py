@@ -50,7 +50,7 @@ found by the chance its Jaccard gives (an anthology and one of its stories usual
 Candidates: each LSH bucket (books sharing a band) gives every pair of its members when it holds at most
 `max_all_pairs` books, else (hot buckets) each member paired with the bucket's top book only (counted as
 `overlap_dedup/large_buckets`). A pair is oriented (loser, winner) by the ranking above, verified as in
-`minhash.VerifyJaccard` (shingle sets attached to both ends by id, then met by pair), and the loser is dropped.
+`minhash.VerifyPairs` (shingle sets attached to both ends by id, then met by pair), and the loser is dropped.
 
 **Chains** are decided pair by pair: a book is dropped when any verified partner outranks it, whether or not that
 partner is itself dropped. A ⊂ B ⊂ C (each >= 90% inside the next) drops A and B and keeps C. The ranking is a
@@ -82,7 +82,7 @@ from pipelines.readers.books import (
 from pipelines.readers.mediawiki import InputError
 from pipelines.runtime import SourceRun, log_run_summary, match_inputs, run_source_pipeline
 from pipelines.transforms.minhash import (
-    DEFAULT_NGRAM, DEFAULT_SEED, Permutations, band_keys, minhash_signature, shingle_hashes,
+    DEFAULT_NGRAM, DEFAULT_SEED, Permutations, VerifyPairs, band_keys, minhash_signature, shingle_hashes,
 )
 
 log = logging.getLogger(__name__)
@@ -383,61 +383,6 @@ class _CountPairs(beam.DoFn):
         yield pair
 
 
-class _AttachShingleSet(beam.DoFn):
-    """A book's shingle set -> every candidate pair it is an end of, keyed by the pair (loser, winner)."""
-
-    def process(self, keyed):
-        doc_id, grouped = keyed
-        sets = list(islice(grouped["sets"], 2))
-        if len(sets) != 1:
-            raise ValueError(f"overlap dedup: expected one book with id {doc_id!r}, found "
-                             f"{'none' if not sets else 'several'}; ids must be unique after id_dedup")
-        for winner in grouped["as_loser"]:
-            yield (doc_id, winner), sets[0]
-        for loser in grouped["as_winner"]:
-            yield (loser, doc_id), sets[0]
-
-
-class _KeepContainedPairs(beam.DoFn):
-    def __init__(self, threshold: float):
-        self.threshold = threshold
-
-    def setup(self):
-        self._below = extra_counter(SOURCE, "overlap_dedup/candidates_below_threshold")
-
-    def process(self, keyed):
-        pair, sets = keyed
-        ends = [np.frombuffer(s, dtype="<u8") for s in sets]
-        if len(ends) != 2:
-            raise ValueError(f"overlap dedup: candidate pair {pair!r} met {len(ends)} shingle sets, expected 2")
-        if overlap_coefficient(*ends) >= self.threshold:
-            yield pair
-        else:
-            self._below.inc()
-
-
-class VerifyContainment(beam.PTransform):
-    """((loser, winner) pairs, (id, shingle set bytes)) -> the pairs whose overlap coefficient is >= threshold."""
-
-    def __init__(self, threshold: float):
-        super().__init__()
-        self.threshold = threshold
-
-    def expand(self, inputs):
-        pairs, sets = inputs
-        return (
-            {
-                "sets": sets,
-                "as_loser": pairs,
-                "as_winner": pairs | "KeyByWinner" >> beam.MapTuple(lambda loser, winner: (winner, loser)),
-            }
-            | "GroupByBook" >> beam.CoGroupByKey()
-            | "AttachShingleSets" >> beam.ParDo(_AttachShingleSet())
-            | "GroupByPair" >> beam.GroupByKey()
-            | "KeepContained" >> beam.ParDo(_KeepContainedPairs(self.threshold))
-        )
-
-
 class _DropContained(beam.DoFn):
     """(id, {docs, contained_in}) -> the document unless a verified partner outranks it."""
 
@@ -484,7 +429,8 @@ class OverlapDedup(beam.PTransform):
             | "DistinctPairs" >> beam.Distinct()
             | "CountPairs" >> beam.ParDo(_CountPairs())
         )
-        contained = (pairs, sketches[SHINGLE_SETS]) | "VerifyContainment" >> VerifyContainment(self.threshold)
+        contained = (pairs, sketches[SHINGLE_SETS]) | "VerifyContainment" >> VerifyPairs(
+            SOURCE, "overlap_dedup", self.threshold, overlap_coefficient)
         return (
             {"docs": docs | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc)), "contained_in": contained}
             | "JoinDecisions" >> beam.CoGroupByKey()

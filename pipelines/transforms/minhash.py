@@ -36,7 +36,7 @@ content overlap"; others at the default 0.8). The pure core, testable without Be
 The Beam graph (`NearDedup`), every shuffle keyed by band key, node or document id:
 
     docs --SketchDocuments--> (band key, id) --GroupByKey--> star edges (member, bucket minimum) --Distinct-->
-         [--VerifyJaccard--> edges whose exact shingle-set Jaccard is >= threshold]
+         [--VerifyPairs--> edges whose exact shingle-set Jaccard is >= threshold]
          --ConnectedComponents (max_rounds × (LargeStar, SmallStar), then a star check)--> (id, component minimum)
          --CoGroupByKey with docs by id--> docs whose component holds no smaller id     kept / dropped: near_duplicate
 
@@ -72,7 +72,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
@@ -444,58 +444,67 @@ class _CountEdges(beam.DoFn):
 
 
 class _AttachShingleSets(beam.DoFn):
-    """A node's shingle set -> every candidate edge it is an end of, keyed by the edge (member, bucket minimum)."""
+    """A document's shingle set -> every candidate pair it is an end of, keyed by the pair (first, second)."""
+
+    def __init__(self, step: str):
+        self.step = step
 
     def process(self, keyed):
         doc_id, grouped = keyed
         sets = iter(grouped["sets"])
         shingle_set_bytes = next(sets, None)
         if shingle_set_bytes is None or next(sets, None) is not None:
-            raise ValueError(f"near-dedup: expected one document with id {doc_id!r}, found "
+            raise ValueError(f"{self.step}: expected one document with id {doc_id!r}, found "
                              f"{'none' if shingle_set_bytes is None else 'several'}; ids must be unique per source")
-        for smaller in grouped["as_member"]:
-            yield (doc_id, smaller), shingle_set_bytes
-        for member in grouped["as_minimum"]:
-            yield (member, doc_id), shingle_set_bytes
+        for second in grouped["as_first"]:
+            yield (doc_id, second), shingle_set_bytes
+        for first in grouped["as_second"]:
+            yield (first, doc_id), shingle_set_bytes
 
 
-class _KeepSimilarEdges(beam.DoFn):
-    def __init__(self, source: str, step: str, threshold: float):
-        self.source, self.step, self.threshold = source, step, threshold
+class _KeepSimilarPairs(beam.DoFn):
+    def __init__(self, source: str, step: str, threshold: float,
+                 similarity: Callable[[np.ndarray, np.ndarray], float]):
+        self.source, self.step, self.threshold, self.similarity = source, step, threshold, similarity
 
     def setup(self):
         self._rejected = extra_counter(self.source, f"{self.step}/candidates_below_threshold")
 
     def process(self, keyed):
-        edge, sets = keyed
+        pair, sets = keyed
         ends = [np.frombuffer(s, dtype="<u8") for s in sets]
         if len(ends) != 2:
-            raise ValueError(f"near-dedup: candidate edge {edge!r} met {len(ends)} shingle sets, expected 2")
-        if jaccard(*ends) >= self.threshold:
-            yield edge
+            raise ValueError(f"{self.step}: candidate pair {pair!r} met {len(ends)} shingle sets, expected 2")
+        if self.similarity(*ends) >= self.threshold:
+            yield pair
         else:
             self._rejected.inc()
 
 
-class VerifyJaccard(beam.PTransform):
-    """(edges, (id, shingle set bytes)) -> the edges whose two documents' exact Jaccard is >= threshold."""
+class VerifyPairs(beam.PTransform):
+    """(candidate pairs (a, b), (id, sorted shingle hashes as bytes)) -> the pairs whose `similarity` reaches
+    `threshold`. Each set is shuffled once to the ends of its pairs, and the two meet by pair; `similarity` must be
+    symmetric (Jaccard, the overlap coefficient), since the two sets arrive in no particular order. Candidates below
+    the threshold are counted as `<step>/candidates_below_threshold`."""
 
-    def __init__(self, source: str, step: str, threshold: float):
+    def __init__(self, source: str, step: str, threshold: float,
+                 similarity: Callable[[np.ndarray, np.ndarray], float] | None = None):
         super().__init__()
         self.source, self.step, self.threshold = source, step, threshold
+        self.similarity = similarity or jaccard
 
     def expand(self, inputs):
-        edges, sets = inputs
+        pairs, sets = inputs
         return (
             {
                 "sets": sets,
-                "as_member": edges,
-                "as_minimum": edges | "KeyByMinimum" >> beam.MapTuple(lambda member, smaller: (smaller, member)),
+                "as_first": pairs,
+                "as_second": pairs | "KeyBySecond" >> beam.MapTuple(lambda first, second: (second, first)),
             }
             | "GroupByDocument" >> beam.CoGroupByKey()
-            | "AttachShingleSets" >> beam.ParDo(_AttachShingleSets())
-            | "GroupByEdge" >> beam.GroupByKey()
-            | "KeepSimilar" >> beam.ParDo(_KeepSimilarEdges(self.source, self.step, self.threshold))
+            | "AttachShingleSets" >> beam.ParDo(_AttachShingleSets(self.step))
+            | "GroupByPair" >> beam.GroupByKey()
+            | "KeepSimilar" >> beam.ParDo(_KeepSimilarPairs(self.source, self.step, self.threshold, self.similarity))
         )
 
 
@@ -598,7 +607,7 @@ class NearDedup(beam.PTransform):
             | "CountEdges" >> beam.ParDo(_CountEdges(self.source, f"{self.step}/candidate_edges"))
         )
         if self.verify_jaccard:
-            edges = (edges, sketches[SHINGLE_SETS]) | "VerifyJaccard" >> VerifyJaccard(
+            edges = (edges, sketches[SHINGLE_SETS]) | "VerifyJaccard" >> VerifyPairs(
                 self.source, self.step, self.threshold)
         minima = edges | "ConnectedComponents" >> ConnectedComponents(self.max_rounds)
         return (
