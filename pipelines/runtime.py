@@ -58,7 +58,8 @@ def beam_options(beam_argv: Sequence[str]) -> PipelineOptions:
 def prepare_output_dir(output: str, overwrite: bool) -> None:
     """Refuses to mix two runs in one folder: an existing manifest or part files need `--overwrite`."""
     patterns = [storage.join(output, folder, "*") for folder in ("", REJECTED_DIR, SCRATCH_DIR)]
-    patterns += [storage.join(output, g) for g in PARTITIONED_DOC_GLOBS]  # object stores have no folders to remove
+    # Nested outputs (object stores have no folders to remove): partitioned documents, per-split/source token shards.
+    patterns += [storage.join(output, g) for g in (*PARTITIONED_DOC_GLOBS, "*/*/shard-*.arrow")]
     stale = list(dict.fromkeys(m.path for p in patterns for m in FileSystems.match([p])[0].metadata_list))
     if stale and not overwrite:
         raise FileExistsError(f"{output} is not empty ({len(stale)} files); pass --overwrite to replace its contents")

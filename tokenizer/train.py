@@ -3,6 +3,11 @@
 Sentences are streamed to SentencePiece from the Parquet documents by a seeded sampler: the row counts come from
 the Parquet footers, a seeded generator picks which documents to use, and one pass over the files yields their
 lines. No temporary text file, no copy of the corpus in memory beyond what SentencePiece itself keeps.
+
+With a mixture recipe (`--mixture`), documents are drawn per source so that the sampled *text bytes* follow the
+recipe's weights over the sources present: each source gets `weight × budget / mean document bytes` documents,
+the mean estimated from the Parquet footers (uncompressed size of the `text` column per row group), and never
+more than it has. Bytes rather than documents, because a book is a thousand StackExchange posts long.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -91,6 +96,69 @@ def document_files(input_dirs: Sequence[str]) -> list[DocumentFile]:
     return files
 
 
+@dataclass(frozen=True)
+class SourceRows:
+    """Where one source's documents are: runs `(first global row, rows)` over the files in order, and an estimate of
+    their text bytes (footer sizes; a file that mixes sources shares its text bytes among them by rows)."""
+
+    source: str
+    runs: tuple[tuple[int, int], ...]
+    text_bytes: float
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, n in self.runs)
+
+
+def _row_group_sources(parquet: pq.ParquetFile, group: int) -> list[tuple[str, int]]:
+    """`(source, rows)` runs of one row group: from the column statistics when min == max, else from the column."""
+    meta = parquet.metadata.row_group(group)
+    column = meta.column(parquet.schema_arrow.get_field_index("source"))
+    stats = column.statistics
+    if stats is not None and stats.has_min_max and stats.min == stats.max:
+        value = stats.min.decode() if isinstance(stats.min, bytes) else stats.min
+        return [(value, meta.num_rows)]
+    runs: list[tuple[str, int]] = []
+    for value in parquet.read_row_group(group, columns=["source"]).column("source").to_pylist():
+        if runs and runs[-1][0] == value:
+            runs[-1] = (value, runs[-1][1] + 1)
+        else:
+            runs.append((value, 1))
+    return runs
+
+
+def source_rows(files: Sequence[DocumentFile]) -> dict[str, SourceRows]:
+    """Rows and text bytes of each source in `files`; reads footers, and the `source` column only of row groups
+    whose statistics do not show a single source."""
+    runs: dict[str, list[tuple[int, int]]] = {}
+    text_bytes: Counter[str] = Counter()
+    start = 0
+    for file in files:
+        with storage.open_read(file.path) as handle:
+            parquet = pq.ParquetFile(handle)
+            text_index = parquet.schema_arrow.get_field_index("text")
+            for group, rows in enumerate(file.row_groups):
+                group_bytes = parquet.metadata.row_group(group).column(text_index).total_uncompressed_size
+                for source, n in _row_group_sources(parquet, group):
+                    runs.setdefault(source, []).append((start, n))
+                    text_bytes[source] += group_bytes * n / max(rows, 1)
+                    start += n
+    return {s: SourceRows(s, tuple(r), text_bytes[s]) for s, r in sorted(runs.items())}
+
+
+def mixture_sample_sizes(sources: Mapping[str, SourceRows], weights: Mapping[str, float], sample_docs: int) -> dict[str, int]:
+    """Documents to draw per source so that their expected text bytes follow `weights` and they add up to about
+    `sample_docs`; a source with fewer documents than its share gives all it has (its share falls short)."""
+    mean_bytes = {s: max(sources[s].text_bytes / max(sources[s].rows, 1), 1.0) for s in weights}
+    # budget B: sum_s weight_s * B / mean_s == sample_docs
+    budget = sample_docs / sum(w / mean_bytes[s] for s, w in weights.items() if w > 0)
+    sizes = {s: min(sources[s].rows, int(round(w * budget / mean_bytes[s]))) for s, w in weights.items()}
+    for s, n in sizes.items():
+        if n < round(weights[s] * budget / mean_bytes[s]):
+            log.warning("%s: only %d documents, fewer than its share of the tokenizer sample needs", s, n)
+    return sizes
+
+
 def split_long_line(line: str, max_bytes: int) -> Iterator[str]:
     """Cuts a line at spaces into pieces of at most `max_bytes` UTF-8 bytes; SentencePiece skips longer sentences."""
     if len(line.encode("utf-8")) <= max_bytes:
@@ -112,15 +180,39 @@ def split_long_line(line: str, max_bytes: int) -> Iterator[str]:
 
 
 class DocumentSampler:
-    """Picks `sample_docs` documents uniformly without replacement (seeded) and yields their non-empty lines."""
+    """Picks `sample_docs` documents without replacement (seeded) and yields their non-empty lines.
 
-    def __init__(self, files: Sequence[DocumentFile], sample_docs: int, seed: int, max_sentence_bytes: int):
+    Without `weights` the documents are drawn uniformly over all rows. With `weights` ({source: weight}, summing
+    to 1 over the sources present, see `Recipe.weights`) each source gets its share of the sampled text bytes
+    (`mixture_sample_sizes`), drawn uniformly within the source; `sizes_by_source` records the plan.
+    """
+
+    def __init__(self, files: Sequence[DocumentFile], sample_docs: int, seed: int, max_sentence_bytes: int,
+                 weights: Mapping[str, float] | None = None):
         self.files = list(files)
         self.max_sentence_bytes = max_sentence_bytes
-        total = sum(f.rows for f in self.files)
         rng = np.random.default_rng(seed)
-        chosen = rng.choice(total, size=min(sample_docs, total), replace=False) if total else np.array([], int)
+        self.sizes_by_source: dict[str, int] = {}
+        if weights is None:
+            total = sum(f.rows for f in self.files)
+            chosen = rng.choice(total, size=min(sample_docs, total), replace=False) if total else np.array([], int)
+        else:
+            sources = source_rows(self.files)
+            missing = sorted(set(weights) - set(sources))
+            if missing:
+                raise ValueError(f"weights name source(s) {missing} that the input does not have ({sorted(sources)})")
+            self.sizes_by_source = mixture_sample_sizes(sources, weights, sample_docs)
+            picked = [np.array([], dtype=np.int64)]
+            for source, size in sorted(self.sizes_by_source.items()):  # sorted: the seed alone decides the sample
+                runs = sources[source].runs
+                positions = rng.choice(sources[source].rows, size=size, replace=False)
+                ends = np.cumsum([n for _, n in runs])
+                run = np.searchsorted(ends, positions, side="right")
+                starts = np.array([first for first, _ in runs]) - np.concatenate([[0], ends[:-1]])
+                picked.append(starts[run] + positions)
+            chosen = np.concatenate(picked)
         self.chosen = np.sort(chosen)
+        self.chars_by_source: Counter[str] = Counter()
         self.docs_by_source_lang: Counter[tuple[str, str]] = Counter()
         self.sentences = 0
 
@@ -140,6 +232,7 @@ class DocumentSampler:
     def _sentences(self, table) -> Iterator[str]:
         for text, source, lang in zip(*(table.column(c).to_pylist() for c in ("text", "source", "lang"))):
             self.docs_by_source_lang[(source, lang)] += 1
+            self.chars_by_source[source] += len(text)
             for line in text.split("\n"):
                 if line.strip():
                     for sentence in split_long_line(line, self.max_sentence_bytes):
@@ -154,11 +247,23 @@ def train_tokenizer(
     sample_docs: int = DEFAULT_SAMPLE_DOCS,
     seed: int = 0,
     num_threads: int | None = None,
+    mixture: str | None = None,
 ) -> str:
-    """Trains `output_dir/tokenizer.model` and writes its manifest; returns the model path."""
+    """Trains `output_dir/tokenizer.model` and writes its manifest; returns the model path.
+
+    `mixture`: a recipe file (manifests/llama1.yaml); documents are then sampled in its proportions.
+    """
     files = document_files(input_dirs)
     spec = dict(LLAMA_TRAINER_SPEC, vocab_size=vocab_size)
-    sampler = DocumentSampler(files, sample_docs, seed, spec["max_sentence_length"])
+    weights = None
+    mixture_config = None
+    if mixture is not None:
+        from manifests.recipe import load_recipe
+
+        recipe = load_recipe(mixture)
+        weights = recipe.weights(source_rows(files))
+        mixture_config = {"recipe": mixture, "name": recipe.name, "weights": weights}
+    sampler = DocumentSampler(files, sample_docs, seed, spec["max_sentence_length"], weights)
     log.info("sampling %d of %d documents from %d files", len(sampler.chosen), sum(f.rows for f in files), len(files))
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -175,7 +280,7 @@ def train_tokenizer(
     write_manifest(
         output_dir,
         kind="tokenizer",
-        config={"trainer_spec": spec, "sample_docs": sample_docs, "seed": seed},
+        config={"trainer_spec": spec, "sample_docs": sample_docs, "seed": seed, "mixture": mixture_config},
         inputs={"paths": list(input_dirs), "files": len(files), "bytes": sum(f.bytes for f in files)},
         parents=parents,
         outputs=[(MODEL_NAME, vocab_size)],
@@ -183,12 +288,23 @@ def train_tokenizer(
             "docs_sampled": len(sampler.chosen),
             "docs_available": sum(f.rows for f in files),
             "sentences": sampler.sentences,
+            "by_source": _sampled_by_source(sampler),
             "by_language": [
                 {"source": s, "lang": lang, "docs_sampled": n} for (s, lang), n in sorted(sampler.docs_by_source_lang.items())
             ],
         },
     )
     return model_path
+
+
+def _sampled_by_source(sampler: DocumentSampler) -> dict[str, dict]:
+    """Per source: documents and characters sampled, and their share of the sampled characters."""
+    docs: Counter[str] = Counter()
+    for (source, _), n in sampler.docs_by_source_lang.items():
+        docs[source] += n
+    chars = sum(sampler.chars_by_source.values()) or 1
+    return {s: {"docs_sampled": docs[s], "chars_sampled": sampler.chars_by_source[s],
+                "char_share": sampler.chars_by_source[s] / chars} for s in sorted(docs)}
 
 
 def main(argv: list[str]) -> int:
@@ -199,8 +315,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sample-docs", type=int, default=DEFAULT_SAMPLE_DOCS,
                         help="documents drawn (seeded, without replacement) to train on")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mixture", help="recipe YAML (e.g. manifests/llama1.yaml): sample in its proportions")
     args = parser.parse_args(argv)
     path = train_tokenizer([d for d in args.input.split(",") if d], args.output, args.vocab_size, args.sample_docs,
-                           args.seed)
+                           args.seed, mixture=args.mixture)
     log.info("wrote %s", path)
     return 0
