@@ -1,4 +1,9 @@
-"""`llamix manifest show|verify PATH`: tables for people, exit codes for scripts."""
+"""`llamix manifest show|verify|diff|report`: tables for people, exit codes for scripts.
+
+`report PATH [-o FILE]` writes the HTML page to FILE, by default `report.html` in the current directory (not beside
+the manifest: a stage's folder holds what the stage wrote, and may be read-only or remote). `diff A B` exits 0 when
+the two manifests agree, 1 when they differ, 2 when one cannot be read.
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from manifests.diff import Difference, diff_manifests
 from manifests.manifest import ManifestError, manifest_path, read_manifest, verify_manifest
 
 
@@ -105,6 +111,22 @@ def render(manifest: dict, path: str, console: Console) -> None:
             console.print(_table_of_rows(f"stats: {key}", rows))
 
 
+def _short(value: object, width: int = 80) -> str:
+    text = _cell(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_differences(differences: list[Difference], a: str, b: str, console: Console) -> None:
+    table = Table(title=f"{len(differences)} difference(s) between A: {a} and B: {b}", title_justify="left")
+    table.add_column("section")
+    table.add_column("key", overflow="fold")
+    table.add_column("A", overflow="fold")
+    table.add_column("B", overflow="fold")
+    for difference in differences:
+        table.add_row(difference.section, difference.key, _short(difference.a), _short(difference.b))
+    console.print(table)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="llamix manifest", description="Inspect and check manifest.json files.")
     sub = parser.add_subparsers(dest="action", required=True)
@@ -112,7 +134,21 @@ def main(argv: list[str]) -> int:
     show.add_argument("path", help="manifest.json or the folder holding it")
     verify = sub.add_parser("verify", help="re-hash every output file; non-zero exit naming any that differ")
     verify.add_argument("path", help="manifest.json or the folder holding it")
+    diff = sub.add_parser("diff", help="compare two runs of a stage (counts, funnel, config, stats, checksums); "
+                                       "exit 1 when they differ")
+    diff.add_argument("a", help="manifest.json or the folder holding it")
+    diff.add_argument("b", help="manifest.json or the folder holding it")
+    diff.add_argument("--ignore-sha256", action="store_true",
+                      help="do not count files whose bytes differ when their rows agree")
+    report = sub.add_parser("report", help="write a self-contained HTML page with plots for a manifest and its lineage")
+    report.add_argument("path", help="manifest.json or the folder holding it")
+    report.add_argument("-o", "--output", default="report.html",
+                        help="where to write the page (default: report.html in the current directory)")
     args = parser.parse_args(argv)
+    if args.action == "diff":
+        return _diff(args.a, args.b, args.ignore_sha256)
+    if args.action == "report":
+        return _report(args.path, args.output)
 
     console = Console()
     # soft_wrap: a file name in a message must stay on one line for whoever greps it
@@ -134,4 +170,35 @@ def main(argv: list[str]) -> int:
         return 1
     checked = f"{len(manifest['outputs'])} outputs and {len(manifest['parents'])} parents"
     console.print(f"[green]OK[/] {checked} match {path}", soft_wrap=True)
+    return 0
+
+
+def _diff(a: str, b: str, ignore_sha256: bool) -> int:
+    console = Console()
+    err_console = Console(stderr=True, soft_wrap=True)
+    a, b = manifest_path(a), manifest_path(b)
+    try:
+        differences = diff_manifests(a, b)
+    except (ManifestError, FileNotFoundError) as err:
+        err_console.print(f"[red]error:[/] {err}")
+        return 2
+    if ignore_sha256:
+        differences = [d for d in differences if d.section != "sha256"]
+    if not differences:
+        console.print(f"[green]no differences[/] between {a} and {b}", soft_wrap=True)
+        return 0
+    render_differences(differences, a, b, console)
+    return 1
+
+
+def _report(path: str, output: str) -> int:
+    from manifests.report import write_report  # matplotlib is imported only when a report is asked for
+
+    err_console = Console(stderr=True, soft_wrap=True)
+    try:
+        written = write_report(manifest_path(path), output)
+    except (ManifestError, FileNotFoundError) as err:
+        err_console.print(f"[red]error:[/] {err}")
+        return 2
+    Console().print(f"wrote {written}", soft_wrap=True)
     return 0

@@ -11,12 +11,12 @@ import sys
 USAGE = """usage: llamix COMMAND [ARGS]
 
   run SOURCE --input GLOB --output DIR [--langs …] [Beam options]    clean one source into Parquet documents
-  tokenizer train --input DIR[,DIR…] --output DIR [--vocab-size N]    train the SentencePiece BPE tokenizer
-  shard --tokenizer DIR --input DIR[,…] --output DIR                  tokenize documents into Arrow shards
+  tokenizer train --input DIR[,DIR…] --output DIR [--mixture RECIPE]  train the SentencePiece BPE tokenizer
+  shard --tokenizer DIR --input DIR[,…] --output DIR [--mixture RECIPE]  tokenize documents into Arrow shards
   train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards
   lm train --input DIR --lang en --output DIR                         KenLM + SentencePiece perplexity model (CCNet)
   classifier train --positives P --negatives N --output FILE          Wikipedia-reference fastText classifier
-  manifest show|verify PATH                                           inspect or re-check a stage's manifest.json
+  manifest show|verify|report|diff PATH                               inspect, re-check, plot or compare manifests
   demo [--output DIR]                                                 every stage end to end on the embedded sample
 
 Every command takes -h for its options.
