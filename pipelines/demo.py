@@ -26,6 +26,9 @@ DEMO_LM_VOCAB_SIZE = 2000
 DEFAULT_LID_MODEL = "models/lid.176.ftz"  # where `make` puts it
 # The tiny config's 60 steps see the sample about twice; 200 show the loss falling well within a minute.
 DEMO_TRAIN_STEPS = 200
+DEMO_TOKENS_PER_STEP = 1024  # the tiny config's tokens_per_step
+# The sample is small: 5% keeps a few documents of most sources in validation (LLaMA-scale runs use 0.1%).
+DEMO_VAL_FRACTION = 0.05
 
 
 def sample_dumps() -> list[str]:
@@ -50,6 +53,7 @@ def sample_crawl() -> list[str]:
 
 
 def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFAULT_LID_MODEL) -> dict:
+    from manifests.recipe import default_recipe_path
     from pipelines.lm import train_language_model
     from pipelines.sources import arxiv, books, c4, commoncrawl, github, stackexchange, wikipedia
     from tokenizer.shard import shard_documents
@@ -100,13 +104,15 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
     timings["stackexchange"] = time.perf_counter() - started
 
     sources = [str(out / "wikipedia"), str(out / "commoncrawl"), *(str(out / name) for name in cleaned)]
+    recipe = str(default_recipe_path())
     started = time.perf_counter()
-    train_tokenizer(sources, str(out / "tokenizer"), vocab_size=DEMO_VOCAB_SIZE)
+    train_tokenizer(sources, str(out / "tokenizer"), vocab_size=DEMO_VOCAB_SIZE, mixture=recipe)
     timings["tokenizer"] = time.perf_counter() - started
 
     started = time.perf_counter()
     shard_documents(sources, str(out / "tokenizer"), str(out / "shards"), shard_tokens=DEMO_SHARD_TOKENS,
-                    overwrite=True)
+                    overwrite=True, mixture=recipe, target_tokens=DEMO_TRAIN_STEPS * DEMO_TOKENS_PER_STEP,
+                    val_fraction=DEMO_VAL_FRACTION)
     timings["shards"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -117,13 +123,22 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
     timings["train"] = time.perf_counter() - started
 
     from manifests import read_manifest
+    from manifests.report import write_report
+
+    started = time.perf_counter()
+    report = write_report(str(training["checkpoint"]), str(out / "report.html"))
+    timings["report"] = time.perf_counter() - started
 
     return {"sources": {"wikipedia": docs, "commoncrawl": crawl, **cleaned},
-            "shards": read_manifest(str(out / "shards")), "training": training, "timings": timings}
+            "shards": read_manifest(str(out / "shards")), "training": training, "timings": timings,
+            "report": report}
 
 
 def print_summary(summary: dict, output: str, console: Console) -> None:
-    tokens = {(row["source"], row["lang"]): row["tokens"] for row in summary["shards"]["stats"]["by_language"]}
+    tokens: dict[tuple[str, str], int] = {}
+    for row in summary["shards"]["stats"]["by_language"]:  # one row per split with a mixture
+        key = (row["source"], row["lang"])
+        tokens[key] = tokens.get(key, 0) + row["tokens"]
     table = Table(title="llamix demo", title_justify="left")
     for column in ("source", "language", "docs kept", "chars", "tokens"):
         table.add_column(column, justify="left" if column in ("source", "language") else "right")
@@ -147,6 +162,7 @@ def print_summary(summary: dict, output: str, console: Console) -> None:
     folders = ",".join(["lm", *summary["sources"], "tokenizer", "shards", "checkpoints"])
     console.print(f"outputs and manifests in {output}/{{{folders}}}; "
                   f"try `llamix manifest show {output}/commoncrawl`", soft_wrap=True)
+    console.print(f"report: {summary['report']}", soft_wrap=True)
 
 
 def main(argv: list[str]) -> int:

@@ -50,6 +50,13 @@ def test_demo_runs_every_stage_and_the_loss_falls(tmp_path, capsys):
     assert losses[-1] < losses[0] - 1.0, losses
     assert "docs kept" in printed and "loss at step 1" in printed and "commoncrawl funnel" in printed
 
+    shards = read_manifest(str(out / "shards"))
+    weights = shards["config"]["mixture"]["weights"]
+    assert set(weights) == set(DEMO_SOURCES) and abs(sum(weights.values()) - 1) < 1e-9
+    assert {p.name for p in (out / "shards" / "train").iterdir()} == set(DEMO_SOURCES)
+    report = out / "report.html"
+    assert str(report) in printed and report.read_text().count("data:image/png;base64,") >= 10
+
 
 @pytest.mark.slow
 def test_demo_shards_decode_to_the_cleaned_articles(tmp_path):

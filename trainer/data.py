@@ -5,21 +5,35 @@ and EOS, so documents stay delimited). Window i is stream[i·L : i·L + L + 1]: 
 its last L the targets, so consecutive windows share one boundary token and every token is predicted exactly once per
 epoch. Windows are visited in a seeded random order that changes every epoch. Only the windows of the current batch
 are ever gathered; the shards themselves stay memory-mapped (DESIGN.md, "Token shards").
+
+Shards written with a mixture (`llamix shard --mixture`) sit in one folder per source, `DATA/<split>/<source>/`, and
+`DATA/manifest.json` carries the recipe's weights. `MixtureBatches` keeps one packed stream per source and picks the
+source of every sequence by a deterministic schedule that keeps each source's share of *every prefix* of training
+within one sequence of its weight, not only on average at the end (LLaMA §2.1, Table 1 gives the proportions).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import logging
+import math
+import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import pyarrow as pa
 import torch
+from numpy.lib.stride_tricks import sliding_window_view
 
 from tokenizer.format import open_shard, shard_paths
 
 log = logging.getLogger(__name__)
+
+# Up to this many windows per read, a Python loop of slices beats one vectorized gather: a mixture reads one or two
+# windows per source per batch, where numpy's fixed cost per call dominated (55M -> 158M tokens/s, 2048x8, 7 sources,
+# benchmarks/tokenize.py); large batches of short windows still take the vectorized path.
+FEW_WINDOWS = 16
 
 
 class TokenStream:
@@ -40,9 +54,13 @@ class TokenStream:
                 values = chunk.flatten().to_numpy(zero_copy_only=True)
                 if len(values):
                     self._segments.append(values)
-        lengths = np.array([len(s) for s in self._segments], dtype=np.int64)
+        self._lengths = np.array([len(s) for s in self._segments], dtype=np.int64)
         # starts[j] is the stream position of segment j's first token; starts[-1] is the stream length.
-        self._starts = np.concatenate([[0], np.cumsum(lengths)])
+        self._starts = np.concatenate([[0], np.cumsum(self._lengths)])
+        self._start_list, self._length_list = self._starts.tolist(), self._lengths.tolist()
+        # One read-only (n - length + 1, length) strided view per segment and window length, built on first use: indexing
+        # its first axis copies whole windows in one numpy call, with no per-window Python and no index arrays.
+        self._window_views: dict[tuple[int, int], np.ndarray] = {}
 
     def __len__(self) -> int:
         return int(self._starts[-1])
@@ -61,6 +79,44 @@ class TokenStream:
             j += 1
         return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint16)
 
+    def read_windows(self, starts: np.ndarray, length: int) -> np.ndarray:
+        """stream[s : s + length] for each s in `starts`, as the rows of one int64 array.
+
+        This is the loader's hot path. Windows inside one segment (nearly all: a segment is a whole shard) are copied
+        segment by segment with one fancy-indexing call; only the few that straddle a segment boundary are stitched.
+        """
+        starts = np.asarray(starts, dtype=np.int64)
+        if len(starts) and (starts.min() < 0 or starts.max() + length > len(self)):
+            raise IndexError(f"windows of {length} tokens at {starts.min()}..{starts.max()} fall outside the token "
+                             f"stream of {len(self)} tokens")
+        out = np.empty((len(starts), length), dtype=np.int64)
+        if len(starts) <= FEW_WINDOWS:
+            # A mixture asks each source for one or two windows per batch: numpy's fixed cost per call (unique,
+            # searchsorted, fancy indexing) would then outweigh copying the tokens, so slice them one by one.
+            for r, start in enumerate(starts.tolist()):
+                j = bisect.bisect_right(self._start_list, start) - 1
+                offset = start - self._start_list[j]
+                if offset + length <= self._length_list[j]:
+                    out[r] = self._segments[j][offset : offset + length]
+                else:
+                    out[r] = self.read(start, start + length)
+            return out
+        segment = np.searchsorted(self._starts, starts, side="right") - 1
+        offsets = starts - self._starts[segment]
+        inside = offsets + length <= self._lengths[segment]
+        for j in np.unique(segment[inside]):
+            rows = np.flatnonzero(inside & (segment == j))
+            out[rows] = self._window_view(int(j), length)[offsets[rows]]
+        for r in np.flatnonzero(~inside):
+            out[r] = self.read(int(starts[r]), int(starts[r]) + length)
+        return out
+
+    def _window_view(self, j: int, length: int) -> np.ndarray:
+        view = self._window_views.get((j, length))
+        if view is None:
+            view = self._window_views[(j, length)] = sliding_window_view(self._segments[j], length)
+        return view
+
     def segments(self) -> list[np.ndarray]:
         return list(self._segments)
 
@@ -72,11 +128,14 @@ class TokenStream:
 class PackedBatches:
     """An endless, resumable iterator of (inputs, targets) int64 batches of shape (batch_size, seq_len)."""
 
-    def __init__(self, data_dir: str | Path, seq_len: int, batch_size: int, seed: int = 0):
+    def __init__(self, data_dir: str | Path, seq_len: int, batch_size: int, seed: int = 0,
+                 stream_id: int | None = None):
         self.stream = TokenStream(data_dir)
         self.seq_len = seq_len
         self.batch_size = batch_size
         self.seed = seed
+        # Set by MixtureBatches (one per source) so that sources sharing a seed still shuffle independently.
+        self.stream_id = stream_id
         self.n_windows = (len(self.stream) - 1) // seq_len
         if self.n_windows == 0:
             raise ValueError(
@@ -91,24 +150,42 @@ class PackedBatches:
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
         # Seeded by (seed, epoch) so that any epoch's order can be rebuilt on resume without replaying earlier ones.
-        return np.random.default_rng([self.seed, epoch]).permutation(self.n_windows)
+        key = [self.seed, epoch] if self.stream_id is None else [self.seed, self.stream_id, epoch]
+        return np.random.default_rng(key).permutation(self.n_windows)
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.stream.paths
+
+    def max_token_id(self) -> int:
+        return self.stream.max_token_id()
 
     def window(self, index: int) -> np.ndarray:
         """Window `index` in stream order: seq_len + 1 tokens."""
         start = index * self.seq_len
         return self.stream.read(start, start + self.seq_len + 1)
 
-    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = np.empty((self.batch_size, self.seq_len + 1), dtype=np.int64)
-        for r in range(self.batch_size):
+    def windows(self, indices: np.ndarray) -> np.ndarray:
+        """Windows `indices` (stream order) as the rows of one (len(indices), seq_len + 1) int64 array."""
+        return self.stream.read_windows(np.asarray(indices, dtype=np.int64) * self.seq_len, self.seq_len + 1)
+
+    def take(self, n: int) -> np.ndarray:
+        """The next `n` window indices of the shuffled order, rolling over into a freshly shuffled epoch as needed."""
+        taken = []
+        while n:
             if self.position == self.n_windows:
                 self.epoch += 1
                 self.position = 0
                 self._order = self._epoch_order(self.epoch)
-                log.info("data: starting epoch %d", self.epoch)
-            rows[r] = self.window(int(self._order[self.position]))
-            self.position += 1
-        batch = torch.from_numpy(rows)
+                log.info("data: %s starting epoch %d", self.stream.data_dir, self.epoch)
+            step = min(n, self.n_windows - self.position)
+            taken.append(self._order[self.position : self.position + step])
+            self.position += step
+            n -= step
+        return np.concatenate(taken) if taken else np.empty(0, dtype=np.int64)
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = torch.from_numpy(self.windows(self.take(self.batch_size)))
         return batch[:, :-1], batch[:, 1:]
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -132,13 +209,186 @@ class PackedBatches:
         self._order = self._epoch_order(self.epoch)
 
 
-def shards_vocab_size(data_dir: str | Path) -> int | None:
-    """The tokenizer's vocabulary size as recorded in `<data_dir>/manifest.json` (config.vocab_size), if present."""
+class MixtureSchedule:
+    """Which source each successive sequence comes from: deterministic, and fair on every prefix.
+
+    Drawing sources i.i.d. with the recipe's weights is only right on average; after n draws a source's count wanders
+    by ~sqrt(n·w), so early training (and any checkpoint) would see a different mixture than the recipe. Instead this
+    is Tijdeman's solution of the "chairman assignment problem" (R. Tijdeman, Discrete Math. 32, 1980): with k sources
+    and ε = 1/(2k-2), draw t goes to the source with the earliest deadline (count + 1 - ε) / w among those whose
+    entitlement w·t - count is at least ε. Tijdeman proves that then |count_s(t) - w_s·t| ≤ 1 - ε < 1 for every source
+    and every t, i.e. each prefix holds the recipe to within one sequence per source. (The simpler "largest deficit
+    first" rule, nginx's smooth weighted round-robin, can drift past one sequence for some weights.) Ties go to the
+    first name in sorted order, so the schedule depends on nothing but the weights.
+    """
+
+    def __init__(self, weights: Mapping[str, float]):
+        if not weights:
+            raise ValueError("a mixture needs at least one source")
+        bad = {name: w for name, w in weights.items() if not (isinstance(w, (int, float)) and w > 0)}
+        if bad:
+            raise ValueError(f"mixture weights must be positive numbers; got {bad}")
+        total = float(sum(weights.values()))
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"mixture weights sum to {total}, expected 1: {dict(weights)}")
+        self.names = sorted(weights)
+        self._weights = [float(weights[name]) / total for name in self.names]
+        self._counts = [0] * len(self.names)
+        k = len(self.names)
+        self._eps = 1.0 / (2 * k - 2) if k > 1 else 0.0
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array(self._weights)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Sequences drawn so far from each source, in `names` order."""
+        return np.array(self._counts, dtype=np.int64)
+
+    @property
+    def draws(self) -> int:
+        return sum(self._counts)
+
+    def next(self) -> str:
+        # Plain Python over k (~7) floats: numpy's per-call overhead would cost more than the arithmetic here.
+        t = sum(self._counts) + 1
+        chosen, best = -1, math.inf
+        for i, (w, c) in enumerate(zip(self._weights, self._counts)):
+            # The 1e-9 slack only absorbs float rounding of w·t; it is far below any gap the rule depends on.
+            if w * t - c >= self._eps - 1e-9:
+                deadline = (c + 1 - self._eps) / w
+                if deadline < best:  # strict: ties stay with the first name
+                    chosen, best = i, deadline
+        if chosen < 0:  # impossible by Tijdeman's theorem; a bug, not bad data
+            raise RuntimeError(f"mixture schedule found no eligible source at draw {t} (counts {self._counts})")
+        self._counts[chosen] += 1
+        return self.names[chosen]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"counts": {name: int(c) for name, c in zip(self.names, self.counts)}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if sorted(state["counts"]) != self.names:
+            raise ValueError(f"cannot resume mixture schedule: saved sources {sorted(state['counts'])}, "
+                             f"this mixture has {self.names}")
+        self._counts = [int(state["counts"][name]) for name in self.names]
+
+
+class MixtureBatches:
+    """Like PackedBatches, over one shards folder per source, each sequence's source chosen by a MixtureSchedule.
+
+    Every source is its own packed stream with its own epochs: a small source (Wikipedia, Books in LLaMA's recipe)
+    simply starts its next epoch, reshuffled with a seed of (seed, source, epoch), while a large one is still in its
+    first. A sequence never mixes sources, so the share of sequences is also the share of tokens.
+    """
+
+    def __init__(self, source_dirs: Mapping[str, str | Path], weights: Mapping[str, float], seq_len: int,
+                 batch_size: int, seed: int = 0):
+        if sorted(source_dirs) != sorted(weights):
+            raise ValueError(f"mixture weights name sources {sorted(weights)}, but the shards have "
+                             f"{sorted(source_dirs)}; every source folder needs a weight and every weight a folder")
+        self.schedule = MixtureSchedule(weights)
+        self.seq_len = seq_len
+        self.batch_size = batch_size
+        self.seed = seed
+        # crc32 of the name, not the position in the list, so that a source's order does not change when another
+        # source is added or removed.
+        self.sources = {
+            name: PackedBatches(source_dirs[name], seq_len, batch_size, seed=seed, stream_id=zlib.crc32(name.encode()))
+            for name in self.schedule.names
+        }
+
+    @classmethod
+    def from_shards(cls, data_dir: str | Path, seq_len: int, batch_size: int, seed: int = 0,
+                    split: str = "train") -> MixtureBatches:
+        """The `<data_dir>/<split>/<source>/` folders, weighted by `config.mixture.weights` of the manifest."""
+        weights = mixture_weights(data_dir)
+        if weights is None:
+            raise ValueError(f"{Path(data_dir) / 'manifest.json'} has no config.mixture.weights")
+        split_dir = Path(data_dir) / split
+        source_dirs = {p.name: p for p in sorted(split_dir.iterdir()) if p.is_dir()} if split_dir.is_dir() else {}
+        return cls(source_dirs, weights, seq_len, batch_size, seed=seed)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(zip(self.schedule.names, self.schedule.weights.tolist()))
+
+    @property
+    def paths(self) -> list[Path]:
+        return [path for loader in self.sources.values() for path in loader.paths]
+
+    def max_token_id(self) -> int:
+        return max(loader.max_token_id() for loader in self.sources.values())
+
+    def shares(self) -> dict[str, float]:
+        """The realised share of each source over every sequence handed out so far."""
+        draws = max(1, self.schedule.draws)
+        return {name: int(c) / draws for name, c in zip(self.schedule.names, self.schedule.counts.tolist())}
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        rows_of: dict[str, list[int]] = {}
+        for r in range(self.batch_size):
+            rows_of.setdefault(self.schedule.next(), []).append(r)
+        rows = np.empty((self.batch_size, self.seq_len + 1), dtype=np.int64)
+        for name, where in rows_of.items():
+            loader = self.sources[name]
+            rows[where] = loader.windows(loader.take(len(where)))
+        batch = torch.from_numpy(rows)
+        return batch[:, :-1], batch[:, 1:]
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        while True:
+            yield self.next_batch()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"seed": self.seed, "weights": self.weights, "schedule": self.schedule.state_dict(),
+                "sources": {name: loader.state_dict() for name, loader in self.sources.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        saved = state.get("weights")
+        if saved is None or sorted(saved) != self.schedule.names or any(
+                not math.isclose(saved[name], w, abs_tol=1e-12) for name, w in self.weights.items()):
+            raise ValueError(f"cannot resume: saved mixture weights {saved}, this loader has {self.weights}")
+        self.schedule.load_state_dict(state["schedule"])
+        for name, loader in self.sources.items():
+            loader.load_state_dict(state["sources"][name])
+        self.seed = state["seed"]
+
+
+def open_batches(data_dir: str | Path, seq_len: int, batch_size: int, seed: int = 0,
+                 split: str = "train") -> PackedBatches | MixtureBatches:
+    """The loader for a shards folder: the mixture when it has `<split>/` and config.mixture in its manifest, else the
+    flat `shard-*.arrow` stream (which has no splits)."""
+    if (Path(data_dir) / split).is_dir() and mixture_weights(data_dir) is not None:
+        return MixtureBatches.from_shards(data_dir, seq_len, batch_size, seed=seed, split=split)
+    if split != "train":
+        raise FileNotFoundError(f"{data_dir}: no {split}/ folder with a mixture manifest; flat shards have no splits")
+    return PackedBatches(data_dir, seq_len, batch_size, seed=seed)
+
+
+def _shards_config(data_dir: str | Path) -> dict[str, Any]:
     path = Path(data_dir) / "manifest.json"
     if not path.exists():
+        return {}
+    return json.loads(path.read_text()).get("config", {})
+
+
+def mixture_weights(data_dir: str | Path) -> dict[str, float] | None:
+    """`config.mixture.weights` ({source: weight}) of `<data_dir>/manifest.json`, if the shards were mixed."""
+    mixture = _shards_config(data_dir).get("mixture")
+    if mixture is None:
         return None
-    manifest = json.loads(path.read_text())
-    vocab_size = manifest.get("config", {}).get("vocab_size")
+    weights = mixture.get("weights") if isinstance(mixture, dict) else None
+    if not isinstance(weights, dict) or not weights:
+        raise ValueError(f"{Path(data_dir) / 'manifest.json'}: config.mixture.weights is {weights!r}, "
+                         f"expected an object of source: weight")
+    return {str(name): float(w) for name, w in weights.items()}
+
+
+def shards_vocab_size(data_dir: str | Path) -> int | None:
+    """The tokenizer's vocabulary size as recorded in `<data_dir>/manifest.json` (config.vocab_size), if present."""
+    vocab_size = _shards_config(data_dir).get("vocab_size")
     if vocab_size is not None and not isinstance(vocab_size, int):
-        raise ValueError(f"{path}: config.vocab_size is {vocab_size!r}, expected an integer")
+        raise ValueError(f"{Path(data_dir) / 'manifest.json'}: config.vocab_size is {vocab_size!r}, expected an integer")
     return vocab_size

@@ -23,7 +23,7 @@ import torch
 
 from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig, load_config
-from trainer.data import PackedBatches, TokenStream, shards_vocab_size
+from trainer.data import MixtureBatches, PackedBatches, open_batches, shards_vocab_size
 from trainer.model import Transformer, count_parameters
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def resolve_vocab_size(config: TrainConfig, data_dir: str | Path, stream: TokenStream) -> TrainConfig:
+def resolve_vocab_size(config: TrainConfig, data_dir: str | Path,
+                       loader: PackedBatches | MixtureBatches) -> TrainConfig:
     """Takes vocab_size from the shards' manifest (the tokenizer's vocabulary) unless the config sets it."""
     recorded = shards_vocab_size(data_dir)
     if config.vocab_size is not None:
@@ -70,7 +71,7 @@ def resolve_vocab_size(config: TrainConfig, data_dir: str | Path, stream: TokenS
                              f"{Path(data_dir) / 'manifest.json'}; token ids would fall outside the embedding table")
         return config
     if recorded is None:
-        recorded = stream.max_token_id() + 1
+        recorded = loader.max_token_id() + 1
         log.warning("%s has no manifest.json with config.vocab_size; using the largest token id + 1 = %d",
                     data_dir, recorded)
     return dataclasses.replace(config, vocab_size=recorded)
@@ -87,8 +88,11 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     output_dir.mkdir(parents=True, exist_ok=True)
     command = command or f"llamix train --data {shlex.quote(str(data_dir))}"
 
-    loader = PackedBatches(data_dir, config.seq_len, config.batch_size, seed=config.seed)
-    config = resolve_vocab_size(config, data_dir, loader.stream)
+    loader = open_batches(data_dir, config.seq_len, config.batch_size, seed=config.seed)
+    if isinstance(loader, MixtureBatches):
+        log.info("data: mixture of %d sources, weights %s", len(loader.sources),
+                 ", ".join(f"{name} {w:.4f}" for name, w in loader.weights.items()))
+    config = resolve_vocab_size(config, data_dir, loader)
     device = resolve_device(config.device)
     accum = config.grad_accum_steps
 
@@ -106,7 +110,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     optimizer = configure_optimizer(model, config, device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if config.dtype == "bfloat16" else nullcontext()
     run_config = {**config.to_dict(), "data": str(data_dir)}
-    shards = loader.stream.paths
+    shards = loader.paths
     data_read = {"paths": [str(data_dir)], "files": len(shards), "bytes": sum(p.stat().st_size for p in shards)}
 
     def checkpoint(step: int, loss: float) -> Path:
@@ -152,6 +156,9 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
                 record = {"step": step, "loss": step_loss, "lr": lr, "grad_norm": grad_norm.item(),
                           "tokens_per_s": tokens_per_s, "tokens_seen": step * config.tokens_per_step,
                           "elapsed_s": now - start}
+                if isinstance(loader, MixtureBatches):
+                    # Realised share of each source so far: the recipe should hold on every prefix, not only at the end.
+                    record["mixture"] = loader.shares()
                 log.info("step %d/%d | loss %.4f | lr %.2e | grad_norm %.3f | %s tok/s", step, config.max_steps,
                          step_loss, lr, record["grad_norm"], f"{tokens_per_s:,.0f}")
                 log_file.write(json.dumps(record) + "\n")
@@ -181,7 +188,8 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="llamix train", description="Train a LLaMA model on token shards.")
     parser.add_argument("--config", required=True, type=Path, help="TOML file, e.g. trainer/configs/tiny.toml")
-    parser.add_argument("--data", required=True, type=Path, help="folder of shard-*.arrow files (llamix shard)")
+    parser.add_argument("--data", required=True, type=Path, help="llamix shard output: shard-*.arrow files, or "
+                        "train/<source>/ folders with a mixture manifest")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields, e.g. lr=1e-3")
     return parser.parse_intermixed_args(argv)
 
