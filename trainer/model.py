@@ -7,6 +7,8 @@ Meta's reference `llama/model.py`, so `state_dict()` keys match its checkpoints 
 
 The model knows nothing about devices or parallelism: build it on `torch.device("meta")` to count parameters for free,
 and shard it from outside (FSDP2's `fully_shard` per `TransformerBlock`) after calling `to_empty` + `init_weights`.
+The attention kernel (flash-attention or SDPA, optionally masked to each packed document) is in trainer/attention.py;
+the first forward pass picks it from the activations' device and dtype.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from trainer.attention import Documents, attention, resolve_backend
 
 
 @dataclass
@@ -28,6 +32,9 @@ class ModelArgs:
     norm_eps: float = 1e-6
     rope_theta: float = 10000.0
     max_seq_len: int = 2048
+    attn_backend: str = "auto"  # "auto", "flash_attn" or "sdpa"; auto is resolved on the first forward pass
+    doc_mask: bool = False  # attend only within the packed document (BOS starts one), not across the whole row
+    bos_id: int = 1  # BOS of the LLaMA SentencePiece tokenizer
 
 
 def ffn_hidden_dim(dim: int, multiple_of: int) -> int:
@@ -87,16 +94,15 @@ class Attention(nn.Module):
         self.wv = nn.Linear(args.dim, args.dim, bias=False)
         self.wo = nn.Linear(args.dim, args.dim, bias=False)
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, backend: str,
+                documents: Documents | None = None) -> torch.Tensor:
         batch, seq_len, dim = x.shape
         q = self.wq(x).view(batch, seq_len, self.n_heads, self.head_dim)
         k = self.wk(x).view(batch, seq_len, self.n_heads, self.head_dim)
         v = self.wv(x).view(batch, seq_len, self.n_heads, self.head_dim)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        # SDPA wants (batch, heads, seq, head_dim) and dispatches to a flash/memory-efficient kernel where it can.
-        q, k, v = (t.transpose(1, 2) for t in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        return self.wo(y.transpose(1, 2).reshape(batch, seq_len, dim))
+        y = attention(q, k, v, backend, documents)  # causal; within each document when documents is given
+        return self.wo(y.reshape(batch, seq_len, dim))
 
 
 class FeedForward(nn.Module):
@@ -121,9 +127,10 @@ class TransformerBlock(nn.Module):
         self.attention_norm = RMSNorm(args.dim, args.norm_eps)
         self.ffn_norm = RMSNorm(args.dim, args.norm_eps)
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, backend: str,
+                documents: Documents | None = None) -> torch.Tensor:
         # Pre-norm: normalize each sublayer's input, not the residual stream (§2.2, after GPT-3).
-        h = x + self.attention(self.attention_norm(x), cos, sin)
+        h = x + self.attention(self.attention_norm(x), cos, sin, backend, documents)
         return h + self.feed_forward(self.ffn_norm(h))
 
 
@@ -138,6 +145,8 @@ class Transformer(nn.Module):
         # Not persistent: they are a function of args, so checkpoints hold only learned weights.
         self.register_buffer("rope_cos", torch.empty(args.max_seq_len, args.dim // args.n_heads // 2), persistent=False)
         self.register_buffer("rope_sin", torch.empty(args.max_seq_len, args.dim // args.n_heads // 2), persistent=False)
+        # Which kernel depends on the device and dtype the model runs in, known only at the first forward pass.
+        self.attn_backend: str | None = None
         self.init_weights()
 
     @torch.no_grad()
@@ -169,8 +178,11 @@ class Transformer(nn.Module):
         if seq_len > self.args.max_seq_len:
             raise ValueError(f"sequence of {seq_len} tokens is longer than max_seq_len={self.args.max_seq_len}")
         h = self.tok_embeddings(tokens)
+        if self.attn_backend is None:
+            self.attn_backend = resolve_backend(self.args.attn_backend, h)
+        documents = Documents.from_tokens(tokens, self.args.bos_id, self.attn_backend) if self.args.doc_mask else None
         for layer in self.layers:
-            h = layer(h, self.rope_cos, self.rope_sin)
+            h = layer(h, self.rope_cos, self.rope_sin, self.attn_backend, documents)
         # Logits in float32 so that the softmax over 32k entries is not computed in bf16.
         logits = self.output(self.norm(h)).float()
         loss = None
