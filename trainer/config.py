@@ -20,6 +20,8 @@ MODEL_KEYS = tuple(f.name for f in fields(ModelArgs) if f.name != "max_seq_len")
 DEVICES = ("auto", "cpu", "cuda")
 # float16 would need a GradScaler; LLaMA-scale training uses bfloat16, and float32 is what a CPU wants.
 DTYPES = ("float32", "bfloat16")
+# Which transformer blocks recompute their activations in the backward pass (trainer.parallelize.apply_ac).
+AC_MODES = ("none", "full", "every-k-layers")
 
 
 @dataclass
@@ -53,6 +55,11 @@ class TrainConfig:
     checkpoint_every: int = 0  # 0: only at the end
     output_dir: str = "out/train"
 
+    # --- memory and speed: applied from outside the model by trainer.parallelize ---
+    activation_checkpointing: str = "none"  # one of AC_MODES
+    ac_every: int = 1  # with "every-k-layers": checkpoint every ac_every-th block
+    compile: bool = False  # torch.compile each block; slow to start, and rarely worth it on a CPU
+
     def __post_init__(self) -> None:
         def require(ok: bool, message: str) -> None:
             if not ok:
@@ -70,6 +77,9 @@ class TrainConfig:
         require(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
         require(self.device in DEVICES, f"device={self.device!r}, expected one of {DEVICES}")
         require(self.dtype in DTYPES, f"dtype={self.dtype!r}, expected one of {DTYPES}")
+        require(self.activation_checkpointing in AC_MODES,
+                f"activation_checkpointing={self.activation_checkpointing!r}, expected one of {AC_MODES}")
+        require(self.ac_every > 0, f"ac_every must be positive, got {self.ac_every}")
         micro_tokens = self.batch_size * self.seq_len
         require(self.tokens_per_step % micro_tokens == 0,
                 f"tokens_per_step={self.tokens_per_step} is not a multiple of batch_size*seq_len="

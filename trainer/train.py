@@ -1,9 +1,15 @@
 """The training loop: `llamix train --config trainer/configs/NAME.toml --data DIR [key=value ...]`.
 
-One process, one device. AdamW with the paper's hyperparameters (§2.2), linear warmup then cosine decay, gradient
-accumulation up to `tokens_per_step`, gradient clipping; logs each `log_every` steps to `logging` and to
-`output_dir/log.jsonl`, and checkpoints through trainer.checkpoint. Distribution is a later layer: nothing here
-(and nothing in trainer.model) assumes a process group.
+AdamW with the paper's hyperparameters (§2.2), linear warmup then cosine decay, gradient accumulation up to
+`tokens_per_step`, gradient clipping; logs each `log_every` steps to `logging` and to `output_dir/log.jsonl`, and
+checkpoints through trainer.checkpoint.
+
+Under `torchrun --nproc_per_node N $(which llamix) train ...` the same loop runs on N ranks with the model sharded by
+FSDP2 (trainer.parallelize). `batch_size` stays the *global* micro-batch: every rank draws the same global
+micro-batch from an identically seeded loader and computes only its own contiguous block of batch_size/N rows, so
+the rows each rank reads are disjoint and an optimizer step sees exactly the rows one process would. FSDP averages
+the gradients of the ranks' per-row mean losses, which is the gradient of the global mean loss; the run's losses
+match a single process's up to float rounding, whatever N is.
 """
 from __future__ import annotations
 
@@ -24,7 +30,9 @@ import torch
 from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig, load_config
 from trainer.data import MixtureBatches, PackedBatches, open_batches, shards_vocab_size
+from trainer.distributed import World, destroy, init_distributed
 from trainer.model import Transformer, count_parameters
+from trainer.parallelize import parallelize
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +89,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     """Trains for `config.max_steps` optimizer steps on the shards in `data_dir`.
 
     Returns a summary: `losses` (a list of (step, mean loss) for every step), `first_loss`, `last_loss`, `n_params`,
-    `tokens`, `tokens_per_s`, `checkpoint` (the final checkpoint folder), `log` (the JSONL log) and `config`.
+    `tokens`, `tokens_per_s`, `checkpoint` (the final checkpoint folder; None on more than one rank), `log` (the JSONL log) and `config`.
     """
     data_dir = Path(data_dir)
     output_dir = Path(config.output_dir)
@@ -93,27 +101,47 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
         log.info("data: mixture of %d sources, weights %s", len(loader.sources),
                  ", ".join(f"{name} {w:.4f}" for name, w in loader.weights.items()))
     config = resolve_vocab_size(config, data_dir, loader)
-    device = resolve_device(config.device)
+    world = init_distributed(resolve_device(config.device))
+    device = world.device
     accum = config.grad_accum_steps
+    if config.batch_size % world.world_size:
+        raise ValueError(f"batch_size={config.batch_size} (the global micro-batch) does not split evenly over "
+                         f"{world.world_size} ranks")
+    rows = slice(world.rank * config.batch_size // world.world_size,
+                 (world.rank + 1) * config.batch_size // world.world_size)
 
+    # The same seed on every rank: each builds the same full model, and fully_shard keeps its own shard of it.
     torch.manual_seed(config.seed)
     with torch.device(device):  # initialize in place on the device instead of on the CPU and copying
         model = Transformer(config.model_args())
     n_params = count_parameters(model)
-    log.info("model: %s parameters (%s without embeddings), %d layers, dim %d, vocab %d", f"{n_params:,}",
-             f"{count_parameters(model, exclude_embeddings=True):,}", config.n_layers, config.dim, config.vocab_size)
-    log.info("training: %d steps of %d tokens (%d micro-batches of %dx%d) on %s, %s", config.max_steps,
-             config.tokens_per_step, accum, config.batch_size, config.seq_len, device, config.dtype)
-    if config.warmup_steps > config.max_steps:
+    parallelize(model, config, world)
+    if world.is_main:
+        log.info("model: %s parameters (%s without embeddings), %d layers, dim %d, vocab %d", f"{n_params:,}",
+                 f"{count_parameters(model, exclude_embeddings=True):,}", config.n_layers, config.dim,
+                 config.vocab_size)
+        log.info("training: %d steps of %d tokens (%d micro-batches of %dx%d, split over %d ranks) on %s, %s",
+                 config.max_steps, config.tokens_per_step, accum, config.batch_size, config.seq_len,
+                 world.world_size, device, config.dtype)
+    if world.is_main and config.warmup_steps > config.max_steps:
         log.warning("warmup_steps=%d exceeds max_steps=%d: the learning rate never reaches its peak",
                     config.warmup_steps, config.max_steps)
-    optimizer = configure_optimizer(model, config, device)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if config.dtype == "bfloat16" else nullcontext()
+    optimizer = configure_optimizer(model, config, device)  # after parallelize: FSDP replaces the parameters
+    # Under FSDP the mixed-precision policy casts the parameters to bf16 instead.
+    use_autocast = config.dtype == "bfloat16" and not world.distributed
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if use_autocast else nullcontext()
     run_config = {**config.to_dict(), "data": str(data_dir)}
     shards = loader.paths
     data_read = {"paths": [str(data_dir)], "files": len(shards), "bytes": sum(p.stat().st_size for p in shards)}
 
-    def checkpoint(step: int, loss: float) -> Path:
+    def checkpoint(step: int, loss: float) -> Path | None:
+        if world.distributed:
+            # Saving sharded parameters needs a gathered (or a torch.distributed.checkpoint) state dict; until then
+            # a multi-rank run keeps no checkpoint rather than one that will not load.
+            if world.is_main:
+                log.warning("step %d: checkpoints are not written yet when training on %d ranks", step,
+                            world.world_size)
+            return None
         return save_checkpoint(
             output_dir, step, model, optimizer, config=run_config, command=command, data_dir=data_dir, inputs=data_read,
             train_state={"tokens_seen": step * config.tokens_per_step, "data": loader.state_dict()},
@@ -125,7 +153,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     model.train()
     start = last_time = time.perf_counter()
     tokens_since_log = 0
-    with log_path.open("w") as log_file:
+    with (log_path.open("w") if world.is_main else nullcontext()) as log_file:
         for step in range(1, config.max_steps + 1):
             lr = learning_rate(step, config)
             for group in optimizer.param_groups:
@@ -133,6 +161,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
             loss_sum = torch.zeros((), device=device)  # summed on the device: no host sync per micro-batch
             for _ in range(accum):
                 inputs, targets = loader.next_batch()
+                inputs, targets = inputs[rows], targets[rows]  # this rank's block of the global micro-batch
                 inputs = inputs.to(device, non_blocking=True)
                 targets = targets.to(device, non_blocking=True)
                 with autocast:
@@ -141,16 +170,18 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
                 (loss / accum).backward()
                 loss_sum += loss.detach()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            if hasattr(grad_norm, "full_tensor"):  # a DTensor under FSDP
+                grad_norm = grad_norm.full_tensor()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
-            step_loss = (loss_sum / accum).item()
+            step_loss = global_mean(loss_sum / accum, world)
             if not math.isfinite(step_loss):
                 raise FloatingPointError(f"loss became {step_loss} at step {step} (lr {lr:.3g}); stopping")
             losses.append((step, step_loss))
             tokens_since_log += config.tokens_per_step
 
-            if step == 1 or step % config.log_every == 0 or step == config.max_steps:
+            if world.is_main and (step == 1 or step % config.log_every == 0 or step == config.max_steps):
                 now = time.perf_counter()
                 tokens_per_s = tokens_since_log / (now - last_time)
                 record = {"step": step, "loss": step_loss, "lr": lr, "grad_norm": grad_norm.item(),
@@ -170,8 +201,9 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     final = checkpoint(config.max_steps, losses[-1][1])
     elapsed = time.perf_counter() - start
     tokens = config.max_steps * config.tokens_per_step
-    log.info("done: loss %.4f -> %.4f in %.1f s (%s tok/s); checkpoint %s", losses[0][1], losses[-1][1], elapsed,
-             f"{tokens / elapsed:,.0f}", final)
+    if world.is_main:
+        log.info("done: loss %.4f -> %.4f in %.1f s (%s tok/s); checkpoint %s", losses[0][1], losses[-1][1], elapsed,
+                 f"{tokens / elapsed:,.0f}", final)
     return {
         "losses": losses,
         "first_loss": losses[0][1],
@@ -183,6 +215,15 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
         "log": log_path,
         "config": config,
     }
+
+
+def global_mean(value: torch.Tensor, world: World) -> float:
+    """The mean over ranks of a scalar that each rank computed on its own rows (the rows split evenly)."""
+    if world.distributed:
+        value = value.clone()
+        torch.distributed.all_reduce(value)  # SUM: gloo has no AVG
+        value /= world.world_size
+    return value.item()
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -201,7 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = load_config(args.config, args.overrides)
-    run(config, args.data, command=shlex.join(["llamix", "train", *argv]))
+    try:
+        run(config, args.data, command=shlex.join(["llamix", "train", *argv]))
+    finally:
+        destroy()
     return 0
 
 
