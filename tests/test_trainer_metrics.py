@@ -74,3 +74,34 @@ def test_peak_memory_on_cpu_is_a_plausible_process_size():
     blob = torch.ones(64 * 2**20, dtype=torch.uint8)  # touch 64 MiB
     assert peak_memory_bytes("cpu") >= before
     del blob
+
+
+def test_training_log_reports_mfu_only_with_a_known_peak(tmp_path):
+    import json
+
+    from tokenizer.format import rows_to_table, write_shard
+    from trainer.config import TrainConfig
+    from trainer.train import run
+
+    rows = [{"tokens": [1, *([5, 6, 7, 8] * 60), 2], "source": "wikipedia", "id": f"wikipedia/x/{i}"} for i in range(8)]
+    write_shard(rows_to_table(rows), str(tmp_path / "shard-00000.arrow"))
+    base = dict(dim=32, n_layers=1, n_heads=2, vocab_size=16, multiple_of=32, seq_len=16, batch_size=2,
+                tokens_per_step=32, lr=1e-3, warmup_steps=1, max_steps=2, log_every=1, device="cpu",
+                checkpoint_every=0)
+    run(TrainConfig(**base, output_dir=str(tmp_path / "plain")), tmp_path)
+    plain = [json.loads(l) for l in (tmp_path / "plain" / "log.jsonl").read_text().splitlines()]
+    assert all("mfu" not in r and r["peak_memory_bytes"] > 0 for r in plain)
+    run(TrainConfig(**base, peak_tflops=1.0, output_dir=str(tmp_path / "peak")), tmp_path)
+    with_peak = [json.loads(l) for l in (tmp_path / "peak" / "log.jsonl").read_text().splitlines()]
+    assert all(0 < r["mfu"] < 1 for r in with_peak)
+
+
+def test_model_attention_settings_come_from_the_config():
+    from trainer.config import TrainConfig
+
+    args = TrainConfig(vocab_size=100, attn_backend="sdpa", doc_mask=True, bos_id=3).model_args()
+    assert (args.attn_backend, args.doc_mask, args.bos_id) == ("sdpa", True, 3)
+    import pytest
+
+    with pytest.raises(ValueError, match="attn_backend"):
+        TrainConfig(attn_backend="xformers")

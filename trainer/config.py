@@ -35,6 +35,9 @@ class TrainConfig:
     multiple_of: int = 256  # SwiGLU hidden size is rounded up to this (Meta's llama/model.py)
     norm_eps: float = 1e-6  # RMSNorm epsilon (Meta's llama/model.py)
     rope_theta: float = 10000.0  # rotary base (Su et al. 2021, RoFormer)
+    attn_backend: str = "auto"  # "auto" (flash_attn where it runs, else SDPA), "flash_attn" or "sdpa"
+    doc_mask: bool = False  # attend only within a document (BOS starts one) instead of across the packed window
+    bos_id: int = 1
 
     # --- training: defaults are the paper's §2.2 recipe ---
     seq_len: int = 2048  # context length (Table 2 caption / §2.2)
@@ -52,6 +55,8 @@ class TrainConfig:
     device: str = "auto"
     dtype: str = "bfloat16"
     log_every: int = 10
+    # Dense bf16 peak of one device for MFU; None: from the table in trainer/metrics.py (CUDA only, never guessed).
+    peak_tflops: float | None = None
     checkpoint_every: int = 0  # 0: only at the end
     output_dir: str = "out/train"
 
@@ -77,6 +82,9 @@ class TrainConfig:
         require(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
         require(self.device in DEVICES, f"device={self.device!r}, expected one of {DEVICES}")
         require(self.dtype in DTYPES, f"dtype={self.dtype!r}, expected one of {DTYPES}")
+        require(self.attn_backend in ("auto", "flash_attn", "sdpa"),
+                f"attn_backend={self.attn_backend!r}, expected auto, flash_attn or sdpa")
+        require(self.peak_tflops is None or self.peak_tflops > 0, f"peak_tflops must be positive, got {self.peak_tflops}")
         require(self.activation_checkpointing in AC_MODES,
                 f"activation_checkpointing={self.activation_checkpointing!r}, expected one of {AC_MODES}")
         require(self.ac_every > 0, f"ac_every must be positive, got {self.ac_every}")
@@ -103,6 +111,9 @@ class TrainConfig:
             norm_eps=self.norm_eps,
             rope_theta=self.rope_theta,
             max_seq_len=self.seq_len,
+            attn_backend=self.attn_backend,
+            doc_mask=self.doc_mask,
+            bos_id=self.bos_id,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig, load_config
 from trainer.data import MixtureBatches, PackedBatches, open_batches, shards_vocab_size
 from trainer.distributed import World, destroy, init_distributed
+from trainer.metrics import device_peak_tflops, flops_per_token, mfu, peak_memory_bytes
 from trainer.model import Transformer, count_parameters
 from trainer.parallelize import parallelize
 
@@ -115,6 +116,9 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     with torch.device(device):  # initialize in place on the device instead of on the CPU and copying
         model = Transformer(config.model_args())
     n_params = count_parameters(model)
+    model_flops = flops_per_token(count_parameters(model, exclude_embeddings=True), config.n_layers, config.n_heads,
+                                  config.dim // config.n_heads, config.seq_len)
+    peak = _peak_tflops(device, config.peak_tflops)
     parallelize(model, config, world)
     if world.is_main:
         log.info("model: %s parameters (%s without embeddings), %d layers, dim %d, vocab %d", f"{n_params:,}",
@@ -186,7 +190,9 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
                 tokens_per_s = tokens_since_log / (now - last_time)
                 record = {"step": step, "loss": step_loss, "lr": lr, "grad_norm": grad_norm.item(),
                           "tokens_per_s": tokens_per_s, "tokens_seen": step * config.tokens_per_step,
-                          "elapsed_s": now - start}
+                          "elapsed_s": now - start, "peak_memory_bytes": peak_memory_bytes(device)}
+                if peak is not None:  # per device: each rank computes its share of the step's tokens
+                    record["mfu"] = mfu(tokens_per_s / world.world_size, model_flops, peak)
                 if isinstance(loader, MixtureBatches):
                     # Realised share of each source so far: the recipe should hold on every prefix, not only at the end.
                     record["mixture"] = loader.shares()
@@ -226,11 +232,21 @@ def global_mean(value: torch.Tensor, world: World) -> float:
     return value.item()
 
 
+def _peak_tflops(device: torch.device, override: float | None) -> float | None:
+    """The device's dense bf16 peak for MFU; None (MFU not reported) on a CPU without `peak_tflops`."""
+    if override is None and device.type != "cuda":
+        log.info("MFU not reported: no peak FLOP/s is known for %s (set peak_tflops=… to report it)", device)
+        return None
+    return device_peak_tflops(device, override)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="llamix train", description="Train a LLaMA model on token shards.")
     parser.add_argument("--config", required=True, type=Path, help="TOML file, e.g. trainer/configs/tiny.toml")
     parser.add_argument("--data", required=True, type=Path, help="llamix shard output: shard-*.arrow files, or "
                         "train/<source>/ folders with a mixture manifest")
+    parser.add_argument("--peak-tflops", type=float, help="dense bf16 TFLOP/s of one device, for MFU on a device "
+                        "the table in trainer/metrics.py does not know (A100/H100/H200 are known)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields, e.g. lr=1e-3")
     return parser.parse_intermixed_args(argv)
 
@@ -241,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    config = load_config(args.config, args.overrides)
+    overrides = [*args.overrides, *([f"peak_tflops={args.peak_tflops}"] if args.peak_tflops is not None else [])]
+    config = load_config(args.config, overrides)
     try:
         run(config, args.data, command=shlex.join(["llamix", "train", *argv]))
     finally:
