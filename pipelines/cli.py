@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 USAGE = """usage: llamix COMMAND [ARGS]
@@ -81,7 +82,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"llamix: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2
     configure_logging()
-    return command(argv[1:]) or 0
+    try:
+        return command(argv[1:]) or 0
+    except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as err:
+        # What a user got wrong (a glob matching nothing, a non-empty output folder, a bad config value) reads
+        # better as one line; LLAMIX_DEBUG=1 keeps the traceback.
+        if os.environ.get("LLAMIX_DEBUG"):
+            raise
+        print(f"llamix {argv[0]}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,13 @@
+from pipelines.cli import main
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["run", "wikipedia", "--input", str(tmp_path / "none-*.xml"), "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "matches no file" in err and "Traceback" not in err
+
+
+def test_unknown_command_and_source_exit_2(capsys):
+    assert main(["nosuch"]) == 2
+    assert main(["run", "nosuch"]) == 2
+    assert "unknown source" in capsys.readouterr().err
