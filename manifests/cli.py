@@ -7,36 +7,13 @@ the two manifests agree, 1 when they differ, 2 when one cannot be read.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from manifests.diff import Difference, diff_manifests
+from manifests.formatting import format_value, human_bytes
 from manifests.manifest import ManifestError, manifest_path, read_manifest, verify_manifest
-
-
-def _human_bytes(n: int | None) -> str:
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def _tables_of_rows(title: str, rows: list[dict]) -> list[Table]:
@@ -58,16 +35,16 @@ def _table_of_rows(title: str, rows: list[dict]) -> Table:
         table.add_column(column, justify="right" if isinstance(rows[0].get(column), (int, float)) else "left",
                          overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(column, "")) for column in columns))
+        table.add_row(*(format_value(row.get(column, "")) for column in columns))
     return table
 
 
 def render(manifest: dict, path: str, console: Console) -> None:
     head = Table.grid(padding=(0, 2))
     for key in ("kind", "created_at", "llamix_version", "git_commit", "command"):
-        head.add_row(f"[bold]{key}", _cell(manifest[key]))
+        head.add_row(f"[bold]{key}", format_value(manifest[key]))
     inputs = manifest["inputs"]
-    head.add_row("[bold]inputs", f"{inputs.get('files', 0)} files, {_human_bytes(inputs.get('bytes'))}: "
+    head.add_row("[bold]inputs", f"{inputs.get('files', 0)} files, {human_bytes(inputs.get('bytes'))}: "
                  + ", ".join(inputs.get("paths", [])))
     console.print(f"[bold underline]{path}")
     console.print(head)
@@ -79,10 +56,10 @@ def render(manifest: dict, path: str, console: Console) -> None:
     for column, justify in (("path", "left"), ("rows", "right"), ("bytes", "right"), ("sha256", "left")):
         outputs.add_column(column, justify=justify)
     for entry in manifest["outputs"]:
-        outputs.add_row(entry["path"], _cell(entry["rows"]) if entry["rows"] is not None else "-",
-                        _human_bytes(entry["bytes"]), entry["sha256"][:16] + "…")
-    outputs.add_row("[bold]total", _cell(sum(e["rows"] or 0 for e in manifest["outputs"])),
-                    _human_bytes(sum(e["bytes"] for e in manifest["outputs"])), "")
+        outputs.add_row(entry["path"], format_value(entry["rows"]) if entry["rows"] is not None else "-",
+                        human_bytes(entry["bytes"]), entry["sha256"][:16] + "…")
+    outputs.add_row("[bold]total", format_value(sum(e["rows"] or 0 for e in manifest["outputs"])),
+                    human_bytes(sum(e["bytes"] for e in manifest["outputs"])), "")
     console.print(outputs)
 
     if manifest["funnel"]:
@@ -91,7 +68,7 @@ def render(manifest: dict, path: str, console: Console) -> None:
             funnel.add_column(column, justify=justify)
         for step in manifest["funnel"]:
             dropped = ", ".join(f"{reason} {n:,}" for reason, n in sorted(step["dropped"].items()) if n) or "-"
-            funnel.add_row(step["step"], _cell(step["in"]), _cell(step["kept"]), dropped)
+            funnel.add_row(step["step"], format_value(step["in"]), format_value(step["kept"]), dropped)
         console.print(funnel)
 
     errors = manifest.get("input_errors")
@@ -112,7 +89,7 @@ def render(manifest: dict, path: str, console: Console) -> None:
 
 
 def _short(value: object, width: int = 80) -> str:
-    text = _cell(value)
+    text = format_value(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from manifests import storage
 from manifests.diff import flatten
 from manifests.manifest import lineage, manifest_path
+from manifests.formatting import format_value, human_bytes
 
 log = logging.getLogger(__name__)
 
@@ -267,26 +268,6 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _format(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "yes", False: "no", None: "-"}[value]
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def _table(rows: list[Mapping[str, Any]], columns: Iterable[str] | None = None) -> str:
     if not rows:
         return ""
@@ -298,7 +279,7 @@ def _table(rows: list[Mapping[str, Any]], columns: Iterable[str] | None = None) 
         for column in columns:
             value = row.get(column, "")
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cells.append(f'<td class="num">{_e(_format(value))}</td>' if number else f"<td>{_e(_format(value))}</td>")
+            cells.append(f'<td class="num">{_e(format_value(value))}</td>' if number else f"<td>{_e(format_value(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -306,7 +287,7 @@ def _table(rows: list[Mapping[str, Any]], columns: Iterable[str] | None = None) 
 def _key_values(pairs: Iterable[tuple[str, Any]], raw: Mapping[str, str] | None = None) -> str:
     """A two-column table; values in `raw` are already HTML."""
     raw = raw or {}
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{raw[k] if k in raw else _e(_format(v))}</td></tr>" for k, v in pairs)
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{raw[k] if k in raw else _e(format_value(v))}</td></tr>" for k, v in pairs)
     return f"<table>{rows}</table>"
 
 
@@ -328,8 +309,8 @@ def _header(path: str, manifest: Mapping[str, Any], parent_links: list[str]) -> 
         ("llamix_version", manifest["llamix_version"]),
         ("git_commit", manifest["git_commit"]),
         ("command", manifest["command"]),
-        ("inputs", f"{inputs.get('files', 0):,} files, {_human_bytes(inputs.get('bytes') or 0)}"),
-        ("outputs", f"{len(outputs):,} files, {_human_bytes(sum(o['bytes'] for o in outputs))}"
+        ("inputs", f"{inputs.get('files', 0):,} files, {human_bytes(inputs.get('bytes') or 0)}"),
+        ("outputs", f"{len(outputs):,} files, {human_bytes(sum(o['bytes'] for o in outputs))}"
                     + (f", {sum(rows):,} rows" if rows else "")),
         ("parents", ""),
     ]
