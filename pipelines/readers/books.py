@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -63,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
+from pipelines.readers.jsonl import parse_json_object
 from pipelines.readers.mediawiki import InputError
 
 GUTENBERG = "gutenberg"
@@ -234,17 +234,10 @@ def read_books3(path: str, open_binary: OpenBinary | None = None) -> Iterator[Ra
 
 
 def _jsonl_record(path: str, line: bytes, line_number: int, offset: int) -> RawBook | InputError | None:
-    if not line.strip():
-        return None
-    where = f"line {line_number}"
-    try:
-        record = json.loads(line.decode(UTF8))
-    except UnicodeDecodeError as err:
-        return InputError(path, offset, f"{where}: not UTF-8 (JSON Lines is UTF-8) at byte {err.start} of the line")
-    except json.JSONDecodeError as err:
-        return InputError(path, offset, f"{where}, column {err.colno}: invalid JSON ({err.msg.removesuffix(' at')})")
+    record = parse_json_object(path, line, line_number, offset)
     if not isinstance(record, dict):
-        return InputError(path, offset, f"{where}: expected a JSON object with \"text\", got {type(record).__name__}")
+        return record
+    where = f"line {line_number}"
     text, title = record.get("text"), record.get("title")
     if not isinstance(text, str):
         return InputError(path, offset, f"{where}: expected a string \"text\" field, got "

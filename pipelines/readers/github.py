@@ -28,7 +28,6 @@ such a repository when any of its ids is allowed, since the licensee may choose.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import zlib
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from pipelines.readers.jsonl import parse_json_object
 from pipelines.readers.mediawiki import InputError
 
 UTF8 = "utf-8"
@@ -151,17 +151,10 @@ def read_bigquery_export(path: str, open_binary: OpenBinary | None = None) -> It
 
 
 def _export_record(path: str, line: bytes, line_number: int, offset: int) -> SourceFile | InputError | None:
-    if not line.strip():
-        return None
-    where = f"line {line_number}"
-    try:
-        record = json.loads(line.decode(UTF8))
-    except UnicodeDecodeError as err:
-        return InputError(path, offset, f"{where}: not UTF-8 (JSON Lines is UTF-8) at byte {err.start} of the line")
-    except json.JSONDecodeError as err:
-        return InputError(path, offset, f"{where}, column {err.colno}: invalid JSON ({err.msg})")
+    record = parse_json_object(path, line, line_number, offset)
     if not isinstance(record, dict):
-        return InputError(path, offset, f"{where}: expected a JSON object, got {type(record).__name__}")
+        return record
+    where = f"line {line_number}"
     for name in ("repo_name", "path"):
         if not isinstance(record.get(name), str) or not record[name]:
             return InputError(path, offset, f"{where}: expected a non-empty string {name!r} field")
