@@ -108,4 +108,4 @@ def test_two_rank_fsdp_matches_one_process(tmp_path):
         assert losses == pytest.approx(expected, rel=1e-5), f"rank {rank}"
     # Rank 0 alone writes the log, one line per step here.
     assert len((out / "log.jsonl").read_text().splitlines()) == 5
-    assert not list(out.glob("step-*"))  # no checkpoints on more than one rank yet
+    assert (out / "step-000005" / "__1_0.distcp").is_file()  # rank 1 wrote its own shards of the checkpoint

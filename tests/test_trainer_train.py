@@ -11,7 +11,8 @@ import torch
 import trainer.checkpoint
 from manifests import lineage, verify_manifest, write_manifest
 from tokenizer.format import rows_to_table, shard_name, write_shard
-from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from trainer.checkpoint import (complete_checkpoints, latest_checkpoint, load_checkpoint, load_model, read_train_state,
+                                save_checkpoint)
 from trainer.config import TrainConfig, load_config
 from trainer.data import PackedBatches
 from trainer.model import ModelArgs, Transformer
@@ -125,8 +126,8 @@ def test_tiny_config_loss_falls_on_synthetic_shards(trained):
 def test_training_takes_vocab_size_from_the_shards_manifest(trained):
     summary, _ = trained
     assert summary["config"].vocab_size == VOCAB
-    state = torch.load(summary["checkpoint"] / "model.pt", weights_only=True)
-    assert state["output.weight"].shape[0] == VOCAB
+    model, config = load_model(summary["checkpoint"])
+    assert config.vocab_size == VOCAB and model.output.weight.shape[0] == VOCAB
 
 
 def test_training_writes_a_jsonl_log(trained):
@@ -148,7 +149,8 @@ def test_checkpoint_manifest_has_the_shards_manifest_as_parent(trained):
     assert [m["kind"] for _, m in chain] == ["checkpoint", "shards"]
     assert Path(chain[1][0]).resolve() == (data / "manifest.json").resolve()
     manifest = chain[0][1]
-    assert {o["path"] for o in manifest["outputs"]} == {"model.pt", "optimizer.pt", "train_state.json"}
+    assert {o["path"] for o in manifest["outputs"]} == {".metadata", "__0_0.distcp", "train_state.json",
+                                                        "rng/rank-00000.pt"}
     assert manifest["config"]["vocab_size"] == VOCAB and manifest["stats"]["step"] == 40
     assert verify_manifest(str(checkpoint)) == []
     assert not list(checkpoint.parent.glob(".*")), "no temporary folder may be left behind"
@@ -157,51 +159,64 @@ def test_checkpoint_manifest_has_the_shards_manifest_as_parent(trained):
 def test_trained_checkpoint_reloads_into_a_model_with_low_loss(trained):
     summary, data = trained
     config = summary["config"]
-    model = Transformer(config.model_args())
-    state = load_checkpoint(summary["checkpoint"], model)
-    assert state["step"] == 40 and state["data"]["seq_len"] == config.seq_len
+    model, _ = load_model(summary["checkpoint"])
+    state = read_train_state(summary["checkpoint"])
+    assert state["step"] == 40 and state["data"]["seq_len"] == config.seq_len and state["world_size"] == 1
     inputs, targets = PackedBatches(data, config.seq_len, config.batch_size, seed=123).next_batch()
     with torch.no_grad():
         _, loss = model(inputs, targets)
     assert loss.item() < 0.5 * summary["first_loss"]
 
 
-def test_checkpoint_round_trip_restores_model_and_optimizer(tmp_path):
+def _small_model_and_optimizer(seed: int):
     args = ModelArgs(dim=16, n_layers=1, n_heads=2, vocab_size=20, multiple_of=8, max_seq_len=8)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = Transformer(args)
-    optimizer = configure_optimizer(model, TrainConfig(vocab_size=20), torch.device("cpu"))
+    return model, configure_optimizer(model, TrainConfig(vocab_size=20), torch.device("cpu"))
+
+
+def test_checkpoint_round_trip_restores_model_optimizer_and_rng(tmp_path):
+    model, optimizer = _small_model_and_optimizer(0)
     tokens = torch.randint(0, 20, (2, 8))
     model(tokens, tokens)[1].backward()
     optimizer.step()
+    torch.manual_seed(42)
     path = save_checkpoint(tmp_path, 7, model, optimizer, config={"dim": 16}, command="test",
                            train_state={"data": {"epoch": 2}})
     assert path == tmp_path / "step-000007"
+    expected_draw = torch.rand(3)
 
-    torch.manual_seed(1)
-    restored = Transformer(args)
-    restored_optimizer = configure_optimizer(restored, TrainConfig(vocab_size=20), torch.device("cpu"))
+    restored, restored_optimizer = _small_model_and_optimizer(1)
     assert not torch.equal(restored(tokens)[0], model(tokens)[0])
     state = load_checkpoint(path, restored, restored_optimizer)
-    assert state == {"step": 7, "data": {"epoch": 2}}
+    assert state == {"step": 7, "world_size": 1, "data": {"epoch": 2}}
     torch.testing.assert_close(restored(tokens)[0], model(tokens)[0], rtol=0, atol=0)
     saved_moments = optimizer.state_dict()["state"][0]["exp_avg"]
-    torch.testing.assert_close(restored_optimizer.state_dict()["state"][0]["exp_avg"], saved_moments)
+    torch.testing.assert_close(restored_optimizer.state_dict()["state"][0]["exp_avg"], saved_moments, rtol=0, atol=0)
+    assert torch.equal(torch.rand(3), expected_draw), "the generator continues where the saved run left it"
 
 
 def test_a_failed_save_leaves_no_visible_checkpoint(tmp_path, monkeypatch):
-    model = Transformer(ModelArgs(dim=16, n_layers=1, n_heads=2, vocab_size=20, multiple_of=8, max_seq_len=8))
-    optimizer = configure_optimizer(model, TrainConfig(vocab_size=20), torch.device("cpu"))
+    model, optimizer = _small_model_and_optimizer(0)
+    save_checkpoint(tmp_path, 1, model, optimizer, config={}, command="test")
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(trainer.checkpoint, "write_manifest", fail)
     with pytest.raises(OSError, match="disk full"):
-        save_checkpoint(tmp_path, 1, model, optimizer, config={}, command="test")
-    assert latest_checkpoint(tmp_path) is None
+        save_checkpoint(tmp_path, 2, model, optimizer, config={}, command="test")
+    assert latest_checkpoint(tmp_path) == tmp_path / "step-000001", "the previous checkpoint stays the latest"
     with pytest.raises(FileNotFoundError, match="not a complete checkpoint"):
-        load_checkpoint(tmp_path / ".step-000001.tmp", model)
+        load_checkpoint(tmp_path / ".step-000002.tmp", model)
+
+
+def test_only_the_newest_checkpoints_are_kept(tmp_path):
+    model, optimizer = _small_model_and_optimizer(0)
+    for step in range(1, 6):
+        save_checkpoint(tmp_path, step, model, optimizer, config={}, command="test", keep=2)
+    assert [p.name for p in complete_checkpoints(tmp_path)] == ["step-000004", "step-000005"]
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_vocab_size_smaller_than_the_tokenizer_is_rejected(trained, tmp_path):
@@ -215,7 +230,7 @@ def test_cli_main_trains_and_checkpoints(trained, tmp_path):
     _, data = trained
     out = tmp_path / "cli"
     assert main(["--config", str(TINY), "--data", str(data), "max_steps=2", "log_every=1", f"output_dir={out}"]) == 0
-    assert (out / "step-000002" / "model.pt").exists()
+    assert (out / "step-000002" / ".metadata").exists()
     manifest = json.loads((out / "step-000002" / "manifest.json").read_text())
     assert manifest["command"].startswith("llamix train --config")
     assert len((out / "log.jsonl").read_text().splitlines()) == 2

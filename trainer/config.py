@@ -58,7 +58,15 @@ class TrainConfig:
     # Dense bf16 peak of one device for MFU; None: from the table in trainer/metrics.py (CUDA only, never guessed).
     peak_tflops: float | None = None
     checkpoint_every: int = 0  # 0: only at the end
+    keep_checkpoints: int = 3  # newest complete checkpoints kept in output_dir; 0 keeps all
+    # "auto": continue from the newest complete checkpoint in output_dir when there is one; "none": start afresh;
+    # or the path of a checkpoint folder (output_dir/step-NNNNNN) to continue from.
+    resume: str = "auto"
     output_dir: str = "out/train"
+    eval_every: int = 0  # validation loss every N steps on the shards' validation split (0: never)
+    eval_batches: int = 8  # global micro-batches per source for each validation loss
+    tensorboard: bool = True  # also log the metrics to output_dir/tensorboard
+    sample_log: bool = False  # write which documents each step read to output_dir/samples/rank-RRRRR.jsonl
 
     # --- memory and speed: applied from outside the model by trainer.parallelize ---
     activation_checkpointing: str = "none"  # one of AC_MODES
@@ -79,7 +87,10 @@ class TrainConfig:
         require((self.dim // self.n_heads) % 2 == 0, f"head size dim/n_heads={self.dim // self.n_heads} must be even")
         require(self.warmup_steps >= 0, f"warmup_steps must be >= 0, got {self.warmup_steps}")
         require(0.0 <= self.min_lr_ratio <= 1.0, f"min_lr_ratio={self.min_lr_ratio} must lie in [0, 1]")
-        require(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
+        for name in ("checkpoint_every", "keep_checkpoints", "eval_every"):
+            require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
+        require(self.eval_batches > 0, f"eval_batches must be positive, got {self.eval_batches}")
+        require(bool(self.resume), "resume must be 'auto', 'none' or a checkpoint folder")
         require(self.device in DEVICES, f"device={self.device!r}, expected one of {DEVICES}")
         require(self.dtype in DTYPES, f"dtype={self.dtype!r}, expected one of {DTYPES}")
         require(self.attn_backend in ("auto", "flash_attn", "sdpa"),

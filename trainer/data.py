@@ -61,6 +61,8 @@ class TokenStream:
         # One read-only (n - length + 1, length) strided view per segment and window length, built on first use: indexing
         # its first axis copies whole windows in one numpy call, with no per-window Python and no index arrays.
         self._window_views: dict[tuple[int, int], np.ndarray] = {}
+        self._doc_starts: np.ndarray | None = None
+        self._doc_ids: list[str] = []
 
     def __len__(self) -> int:
         return int(self._starts[-1])
@@ -120,6 +122,23 @@ class TokenStream:
     def segments(self) -> list[np.ndarray]:
         return list(self._segments)
 
+    def documents(self, start: int, stop: int) -> list[str]:
+        """The ids of the documents that stream[start:stop] touches, in stream order (for `sample_log`)."""
+        if self._doc_starts is None:
+            # Built on first use only: reading every id column costs time and memory a plain run need not pay.
+            ids: list[str] = []
+            lengths: list[np.ndarray] = []
+            for table in self._tables:
+                ids.extend(table.column("id").to_pylist())
+                for chunk in table.column("tokens").chunks:
+                    offsets = chunk.offsets.to_numpy()
+                    lengths.append(np.diff(offsets))
+            self._doc_ids = ids
+            self._doc_starts = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]) if lengths else np.zeros(1)
+        first = int(np.searchsorted(self._doc_starts, start, side="right")) - 1
+        last = int(np.searchsorted(self._doc_starts, max(start, stop - 1), side="right")) - 1
+        return self._doc_ids[first : last + 1]
+
     def max_token_id(self) -> int:
         """Scans every token (streamed through the memory map, not copied); only for data without a manifest."""
         return int(max(s.max() for s in self._segments))
@@ -144,6 +163,7 @@ class PackedBatches:
             )
         self.epoch = 0
         self.position = 0  # windows of the current epoch already handed out
+        self.last_windows: list[tuple[str | None, int]] = []  # (source, window index) of the rows last returned
         self._order = self._epoch_order(self.epoch)
         log.info("%s: %d tokens in %d shards -> %d windows of %d+1 tokens", data_dir, len(self.stream),
                  len(self.stream.paths), self.n_windows, seq_len)
@@ -184,9 +204,18 @@ class PackedBatches:
             n -= step
         return np.concatenate(taken) if taken else np.empty(0, dtype=np.int64)
 
-    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        batch = torch.from_numpy(self.windows(self.take(self.batch_size)))
+    def next_batch(self, rows: slice = slice(None)) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next global batch's `rows` (all of them by default). The position always advances by the whole global
+        batch, so ranks that ask for disjoint row blocks read disjoint windows and stay in step with each other."""
+        indices = self.take(self.batch_size)[rows]
+        self.last_windows = [(None, int(i)) for i in indices]
+        batch = torch.from_numpy(self.windows(indices))
         return batch[:, :-1], batch[:, 1:]
+
+    def documents(self, window: tuple[str | None, int]) -> list[str]:
+        """Ids of the documents inside a window that `last_windows` named."""
+        start = window[1] * self.seq_len
+        return self.stream.documents(start, start + self.seq_len + 1)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         while True:
@@ -289,6 +318,7 @@ class MixtureBatches:
             raise ValueError(f"mixture weights name sources {sorted(weights)}, but the shards have "
                              f"{sorted(source_dirs)}; every source folder needs a weight and every weight a folder")
         self.schedule = MixtureSchedule(weights)
+        self.last_windows: list[tuple[str | None, int]] = []
         self.seq_len = seq_len
         self.batch_size = batch_size
         self.seed = seed
@@ -326,16 +356,32 @@ class MixtureBatches:
         draws = max(1, self.schedule.draws)
         return {name: int(c) / draws for name, c in zip(self.schedule.names, self.schedule.counts.tolist())}
 
-    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        rows_of: dict[str, list[int]] = {}
-        for r in range(self.batch_size):
-            rows_of.setdefault(self.schedule.next(), []).append(r)
-        rows = np.empty((self.batch_size, self.seq_len + 1), dtype=np.int64)
-        for name, where in rows_of.items():
-            loader = self.sources[name]
-            rows[where] = loader.windows(loader.take(len(where)))
-        batch = torch.from_numpy(rows)
+    def next_batch(self, rows: slice = slice(None)) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next global batch's `rows` (all by default). The schedule and every source's position advance for the
+        whole global batch, but only the windows of `rows` are read: each rank gathers its own disjoint part."""
+        names = [self.schedule.next() for _ in range(self.batch_size)]
+        indices: dict[str, np.ndarray] = {}
+        for name in dict.fromkeys(names):  # first-draw order, never a set's hash order
+            indices[name] = self.sources[name].take(names.count(name))
+        # Row r is the k-th draw of its source within this batch, i.e. that source's k-th window.
+        seen: dict[str, int] = {}
+        picks = []
+        for name in names:
+            picks.append((name, int(indices[name][seen.get(name, 0)])))
+            seen[name] = seen.get(name, 0) + 1
+        picks = picks[rows]
+        self.last_windows = picks
+        out = np.empty((len(picks), self.seq_len + 1), dtype=np.int64)
+        by_source: dict[str, list[int]] = {}
+        for r, (name, _) in enumerate(picks):
+            by_source.setdefault(name, []).append(r)
+        for name, where in by_source.items():
+            out[where] = self.sources[name].windows(np.array([picks[r][1] for r in where], dtype=np.int64))
+        batch = torch.from_numpy(out)
         return batch[:, :-1], batch[:, 1:]
+
+    def documents(self, window: tuple[str | None, int]) -> list[str]:
+        return self.sources[window[0]].documents((window[0], window[1]))
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         while True:

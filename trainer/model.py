@@ -13,6 +13,7 @@ the first forward pass picks it from the activations' device and dtype.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 import torch
@@ -147,30 +148,53 @@ class Transformer(nn.Module):
         self.register_buffer("rope_sin", torch.empty(args.max_seq_len, args.dim // args.n_heads // 2), persistent=False)
         # Which kernel depends on the device and dtype the model runs in, known only at the first forward pass.
         self.attn_backend: str | None = None
-        self.init_weights()
+        if self.rope_cos.device.type != "meta":
+            self.init_weights()
 
     @torch.no_grad()
-    def init_weights(self) -> None:
-        """(Re)initializes every parameter and buffer in place.
-
-        A separate method so that a model built on the meta device can be materialized with `to_empty(device=...)`
-        and then initialized on its final (possibly sharded) device.
-        """
+    def init_rotary(self) -> None:
+        """Fills the rotary tables (buffers, not parameters: a function of the config, never checkpointed)."""
         cos, sin = rotary_tables(self.args.dim // self.args.n_heads, self.args.max_seq_len, self.args.rope_theta,
                                  device=self.rope_cos.device)
         self.rope_cos.copy_(cos)
         self.rope_sin.copy_(sin)
+
+    @torch.no_grad()
+    def init_weights(self, seed: int | None = None) -> None:
+        """(Re)initializes every parameter and buffer in place.
+
+        A separate method so that a model built on the meta device can be materialized with `to_empty(device=...)`
+        and then initialized on its final, possibly sharded, device (trainer.train does this).
+
+        seed=None draws from torch's global generator. With a seed, each parameter gets its own generator seeded by
+        (seed, parameter name) and is drawn whole, then only this rank's shard is kept: the weights are then the same
+        whatever the number of ranks, the sharding, or the wrappers around the blocks.
+        """
+        self.init_rotary()
         # The paper does not give its initialization; we use GPT-2's (Radford et al. 2019, §2.3): N(0, 0.02), with
         # the projections that write into the residual stream (wo, w2) scaled by 1/sqrt(2·n_layers). Each layer adds
         # two such outputs to the stream, so without the scaling its variance would grow with depth.
         residual_std = 0.02 / math.sqrt(2 * self.args.n_layers)
         for name, param in self.named_parameters():
+            name = _clean_name(name)
             if name.endswith(("attention.wo.weight", "feed_forward.w2.weight")):
-                nn.init.normal_(param, mean=0.0, std=residual_std)
+                std = residual_std
             elif param.dim() == 2:
-                nn.init.normal_(param, mean=0.0, std=0.02)
+                std = 0.02
             else:  # RMSNorm gains
                 nn.init.ones_(param)
+                continue
+            if seed is None:
+                nn.init.normal_(param, mean=0.0, std=std)
+                continue
+            device = param.device
+            generator = torch.Generator(device=device).manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+            full = torch.empty(param.shape, dtype=param.dtype, device=device).normal_(0.0, std, generator=generator)
+            if hasattr(param, "device_mesh"):  # a DTensor shard (FSDP2): keep this rank's part of the whole
+                from torch.distributed.tensor import distribute_tensor
+
+                full = distribute_tensor(full, param.device_mesh, param.placements)
+            param.copy_(full)
 
     def forward(self, tokens: torch.Tensor, targets: torch.Tensor | None = None):
         """tokens, targets: (batch, seq) int64. Returns (logits (batch, seq, vocab) float32, loss or None)."""
@@ -189,6 +213,12 @@ class Transformer(nn.Module):
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss
+
+
+def _clean_name(name: str) -> str:
+    """A parameter's name without the prefixes that wrappers add (activation checkpointing, torch.compile), i.e. its
+    state_dict key."""
+    return name.replace("_checkpoint_wrapped_module.", "").replace("_orig_mod.", "")
 
 
 def build_on_meta(args: ModelArgs) -> Transformer:
