@@ -117,7 +117,10 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
 
     started = time.perf_counter()
     config_path = resources.files("trainer") / "configs" / "tiny.toml"
-    overrides = [f"max_steps={DEMO_TRAIN_STEPS}", f"output_dir={out / 'checkpoints'}", *train_overrides]
+    # A fresh run every time (not a resume of an earlier demo's checkpoints), with the validation loss measured
+    # four times along the way on the shards' held-out split.
+    overrides = [f"max_steps={DEMO_TRAIN_STEPS}", f"output_dir={out / 'checkpoints'}", "resume=none",
+                 f"eval_every={DEMO_TRAIN_STEPS // 4}", *train_overrides]
     config = load_config(Path(str(config_path)), overrides)
     training = train(config, out / "shards", command=f"llamix demo --output {output}")
     timings["train"] = time.perf_counter() - started

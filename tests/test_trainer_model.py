@@ -56,6 +56,15 @@ def test_paper_configs_carry_table2_hyperparameters():
             0.9, 0.95, 0.1, 1.0, 2000, 0.1), name
 
 
+def test_1b_benchmark_config_has_1_26b_parameters_on_meta():
+    config = load_config(CONFIGS / "1b.toml")
+    model = build_on_meta(config.model_args())
+    assert count_parameters(model) == 1_261_529_088  # the number its comment states
+    assert 1.1e9 <= count_parameters(model) <= 1.3e9
+    assert (config.dim // config.n_heads, ffn_hidden_dim(config.dim, config.multiple_of)) == (128, 5632)
+    assert config.tokens_per_step % (config.batch_size * config.seq_len) == 0
+
+
 def test_changing_a_future_token_leaves_earlier_logits_unchanged():
     torch.manual_seed(0)
     model = Transformer(small_args()).eval()

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Up to this many windows per read, a Python loop of slices beats one vectorized gather: a mixture reads one or two
 # windows per source per batch, where numpy's fixed cost per call dominated (55M -> 158M tokens/s, 2048x8, 7 sources,
-# benchmarks/tokenize.py); large batches of short windows still take the vectorized path.
+# benchmarks/tokenize_shards.py); large batches of short windows still take the vectorized path.
 FEW_WINDOWS = 16
 
 

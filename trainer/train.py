@@ -213,8 +213,9 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
                 if world.is_main:
                     log.info("step %d | validation loss %s", step,
                              " | ".join(f"{name} {value:.4f}" for name, value in val_loss.items()))
-                metrics.write(step, {f"val_loss/{name}" if name != "all" else "val_loss": value
-                                     for name, value in val_loss.items()})
+                metrics.write(step, {"tokens_seen": step * config.tokens_per_step,
+                                     **{f"val_loss/{name}" if name != "all" else "val_loss": value
+                                        for name, value in val_loss.items()}})
 
             if step == start_step + 1 or step % config.log_every == 0 or step == config.max_steps:
                 now = time.perf_counter()

@@ -1,6 +1,6 @@
 """Tokenize and load: our shard path against raw SentencePiece, and the trainer loader's read rate.
 
-    .venv/bin/python benchmarks/tokenize.py [--docs 6000] [--vocab-size 8000] [--repeats 3] [--seed 0]
+    .venv/bin/python benchmarks/tokenize_shards.py [--docs 6000] [--vocab-size 8000] [--repeats 3] [--seed 0]
 
 One run, on the same generated documents (seeded; words from a made-up vocabulary in Latin, Cyrillic, Greek and CJK
 script, with digits and punctuation, spread over the seven sources):
@@ -159,7 +159,7 @@ def main() -> None:
         write_shard(rows_to_table(rows), work / "mix" / "train" / source / shard_name(0))
         token_counts[source] = sum(len(r["tokens"]) for r in rows)
     weights = {s: c / sum(token_counts.values()) for s, c in token_counts.items()}
-    write_manifest(str(work / "mix"), kind="shards", command="benchmarks/tokenize.py",
+    write_manifest(str(work / "mix"), kind="shards", command="benchmarks/tokenize_shards.py",
                    config={"vocab_size": args.vocab_size, "mixture": {"weights": weights}}, outputs=[])
     mixture = MixtureBatches.from_shards(work / "mix", args.seq_len, args.batch_size, seed=0)
     mixture_rate = max(loader_rate(mixture, args.loader_tokens) for _ in range(args.repeats))
