@@ -14,7 +14,9 @@ USAGE = """usage: llamix COMMAND [ARGS]
   run SOURCE --input GLOB --output DIR [--langs …] [Beam options]    clean one source into Parquet documents
   tokenizer train --input DIR[,DIR…] --output DIR [--mixture RECIPE]  train the SentencePiece BPE tokenizer
   shard --tokenizer DIR --input DIR[,…] --output DIR [--mixture RECIPE]  tokenize documents into Arrow shards
-  train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards
+  train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards (torchrun for N ranks)
+  generate --checkpoint DIR --prompt TEXT [--temperature T --top-p P]  continue a prompt (greedy by default)
+  export-hf --checkpoint DIR --output DIR                             Hugging Face Llama folder (safetensors)
   lm train --input DIR --lang en --output DIR                         KenLM + SentencePiece perplexity model (CCNet)
   classifier train --positives P --negatives N --output FILE          Wikipedia-reference fastText classifier
   manifest show|verify|report|diff PATH                               inspect, re-check, plot or compare manifests
@@ -49,6 +51,8 @@ COMMANDS = {
     "tokenizer": _tokenizer,
     "shard": lambda argv: importlib.import_module("tokenizer.shard").main(argv),
     "train": lambda argv: importlib.import_module("trainer.train").main(argv),
+    "generate": lambda argv: importlib.import_module("trainer.inference").generate_main(argv),
+    "export-hf": lambda argv: importlib.import_module("trainer.inference").export_main(argv),
     "lm": lambda argv: importlib.import_module("pipelines.lm").main(argv),
     "classifier": lambda argv: importlib.import_module("pipelines.transforms.reference_classifier").main(argv),
     "manifest": lambda argv: importlib.import_module("manifests.cli").main(argv),

@@ -8,7 +8,9 @@ Each folder gets its manifest; the last one leads back through the others to the
 """
 from __future__ import annotations
 
+
 import argparse
+import dataclasses
 import logging
 import time
 from importlib import resources
@@ -117,11 +119,13 @@ def run_demo(output: str, train_overrides: list[str] = (), lid_model: str = DEFA
 
     started = time.perf_counter()
     config_path = resources.files("trainer") / "configs" / "tiny.toml"
-    # A fresh run every time (not a resume of an earlier demo's checkpoints), with the validation loss measured
-    # four times along the way on the shards' held-out split.
+    # A fresh run every time (not a resume of an earlier demo's checkpoints).
     overrides = [f"max_steps={DEMO_TRAIN_STEPS}", f"output_dir={out / 'checkpoints'}", "resume=none",
-                 f"eval_every={DEMO_TRAIN_STEPS // 4}", *train_overrides]
+                 *train_overrides]
     config = load_config(Path(str(config_path)), overrides)
+    if not any(o.startswith("eval_every=") for o in train_overrides):
+        # The validation loss on the shards' held-out split, four times along the run.
+        config = dataclasses.replace(config, eval_every=max(1, config.max_steps // 4))
     training = train(config, out / "shards", command=f"llamix demo --output {output}")
     timings["train"] = time.perf_counter() - started
 

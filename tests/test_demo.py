@@ -45,9 +45,11 @@ def test_demo_runs_every_stage_and_the_loss_falls(tmp_path, capsys):
     dropped = {reason for step in docs["funnel"] for reason in step["dropped"]}
     assert {"redirect", "non_main_namespace"} <= dropped
 
-    log = (out / "checkpoints" / "log.jsonl").read_text().splitlines()
-    losses = [json.loads(line)["loss"] for line in log]
+    records = [json.loads(line) for line in (out / "checkpoints" / "log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in records if "loss" in r]
     assert losses[-1] < losses[0] - 1.0, losses
+    # Validation loss on the shards' held-out split, four times along the run (every 60 // 4 steps).
+    assert [r["step"] for r in records if "val_loss" in r] == [15, 30, 45, 60]
     assert "docs kept" in printed and "loss at step 1" in printed and "commoncrawl funnel" in printed
 
     shards = read_manifest(str(out / "shards"))
@@ -79,3 +81,40 @@ def test_demo_shards_decode_to_the_cleaned_articles(tmp_path):
                for path in shard_paths(tmp_path / "shards") for doc_id, _, tokens in iter_documents(path)}
     assert decoded == docs
     assert any("\n\n" in text for text in docs.values())  # paragraphs and headings survive as line breaks
+
+
+@pytest.mark.slow
+def test_demo_checkpoint_generates_and_exports_to_transformers(tmp_path, capsys):
+    """The demo's checkpoint, used as a user would: `llamix generate`, then `llamix export-hf` loaded by
+    transformers.LlamaForCausalLM (logits within 1e-4 of llamix's) and LlamaTokenizer (the same ids)."""
+    import sentencepiece as spm
+    import torch
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    from trainer.checkpoint import load_model
+    from trainer.generate import generate
+
+    out = tmp_path / "demo"
+    assert llamix(["demo", "--output", str(out), "max_steps=30"]) == 0
+    capsys.readouterr()
+    assert llamix(["generate", "--checkpoint", str(out / "checkpoints"), "--prompt", "The river",
+                   "--max-new-tokens", "12"]) == 0
+    printed = capsys.readouterr().out
+    ours, config = load_model(out / "checkpoints" / "step-000030")
+    sp = spm.SentencePieceProcessor(model_file=str(out / "tokenizer" / "tokenizer.model"))
+    prompt = [sp.bos_id(), *sp.encode("The river")]
+    continuation = generate(ours, prompt, max_new_tokens=12, eos_id=sp.eos_id())[len(prompt):]
+    assert printed == "The river" + sp.decode([t for t in continuation if t != sp.eos_id()]) + "\n"
+
+    export = tmp_path / "hf"
+    assert llamix(["export-hf", "--checkpoint", str(out / "checkpoints" / "step-000030"), "--output", str(export)]) == 0
+    theirs = LlamaForCausalLM.from_pretrained(export, torch_dtype=torch.float32).eval()
+    text = "Die Stadt liegt am Fluss. The river runs through the town."
+    ids = [sp.bos_id(), *sp.encode(text)]
+    assert AutoTokenizer.from_pretrained(export)(text)["input_ids"] == ids
+    tokens = torch.tensor([ids])
+    with torch.no_grad():
+        expected, _ = ours(tokens)
+        logits = theirs(tokens).logits
+    assert (logits - expected).abs().max().item() <= 1e-4
+    assert llamix(["export-hf", "--checkpoint", str(out / "checkpoints"), "--output", str(export)]) == 2  # not empty

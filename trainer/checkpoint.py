@@ -118,7 +118,7 @@ def save_checkpoint(
             outputs=[(name, None) for name in files],
             stats={"step": step, "format": "torch.distributed.checkpoint", "world_size": world_size, **(stats or {})},
         )
-        _publish(tmp, final)
+        publish_folder(tmp, final)
         if keep:
             prune_checkpoints(output_dir, keep)
         log.info("saved checkpoint %s", final)
@@ -126,11 +126,12 @@ def save_checkpoint(
     return final
 
 
-def _publish(tmp: Path, final: Path) -> None:
+def publish_folder(tmp: Path, final: Path) -> None:
+    """Renames the finished folder `tmp` to `final`, replacing an earlier `final` (a checkpoint of the same step, an
+    earlier export) so that at every moment `final` is either the old complete folder or the new one."""
     if final.exists():
-        # Overwriting an earlier run's checkpoint of the same step: move it aside first, because a folder cannot be
-        # renamed onto a non-empty one.
-        log.warning("replacing existing checkpoint %s", final)
+        # A folder cannot be renamed onto a non-empty one: move the old one aside first.
+        log.warning("replacing existing %s", final)
         old = final.with_name(f".{final.name}.old")
         if old.exists():
             shutil.rmtree(old)
