@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from trainer.config import load_config
 from trainer.model import (
     ModelArgs,
+    OutputHead,
     RMSNorm,
     Transformer,
     apply_rotary,
@@ -168,3 +170,36 @@ def test_forward_rejects_sequences_longer_than_max_seq_len():
     model = Transformer(small_args(max_seq_len=8))
     with pytest.raises(ValueError, match="max_seq_len=8"):
         model(torch.zeros(1, 9, dtype=torch.long))
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 64, 1000])  # chunks that split the rows unevenly, evenly, and not at all
+def test_fused_output_loss_equals_linear_then_cross_entropy(chunk_rows, monkeypatch):
+    torch.manual_seed(0)
+    head = OutputHead(32, 50)
+    monkeypatch.setattr(OutputHead, "CHUNK_ELEMENTS", chunk_rows * 50)
+    h = torch.randn(3, 40, 32, requires_grad=True)
+    targets = torch.randint(0, 50, (3, 40))
+    targets[0, :5] = -100  # ignored positions count for nothing, as in F.cross_entropy
+    loss = head(h, targets)
+    (2.0 * loss).backward()  # a non-unit upstream gradient is scaled through
+    fused = (loss.detach(), h.grad.clone(), head.weight.grad.clone())
+    h.grad, head.weight.grad = None, None
+    reference = F.cross_entropy(head(h).float().view(-1, 50), targets.view(-1))
+    (2.0 * reference).backward()
+    torch.testing.assert_close(fused[0], reference.detach(), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(fused[1], h.grad, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(fused[2], head.weight.grad, rtol=1e-5, atol=1e-7)
+
+
+def test_training_forward_returns_the_loss_of_the_logits_path():
+    torch.manual_seed(0)
+    model = Transformer(small_args())
+    tokens = torch.randint(0, small_args().vocab_size, (2, 17))
+    logits, none = model(tokens[:, :-1])
+    nothing, loss = model(tokens[:, :-1], tokens[:, 1:])
+    assert none is None and nothing is None
+    expected = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
+    torch.testing.assert_close(loss, expected, rtol=1e-6, atol=1e-6)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # the bf16 path stays close to the float32 one
+        _, loss_bf16 = model(tokens[:, :-1], tokens[:, 1:])
+    assert abs(loss_bf16.item() - loss.item()) < 0.05

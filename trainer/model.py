@@ -120,6 +120,72 @@ class FeedForward(nn.Module):
         return self.w2(F.silu(self.w1(x)) * self.w3(x))
 
 
+class _LinearCrossEntropy(torch.autograd.Function):
+    """Mean cross-entropy of `h @ weight.T` against `targets`, computed `chunk` rows at a time.
+
+    The forward pass also computes both gradients, chunk by chunk (d loss / d logits = softmax - onehot), so that
+    neither the (rows, vocab) logits nor their softmax ever exist whole: at LLaMA's 32k vocabulary they are the largest
+    activation of a training step (2048 x 32000 float32 = 262 MB per sequence, and as much again for the gradient). The
+    matrix products are the same three a Linear + cross_entropy does (forward, and two in backward), in the same
+    dtypes; only the element-wise softmax work is fused per chunk. Rows whose target is `ignore_index` count for
+    nothing, as in F.cross_entropy.
+    """
+
+    @staticmethod
+    def forward(ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int,
+                ignore_index: int) -> torch.Tensor:
+        valid = targets != ignore_index
+        count = valid.sum().clamp(min=1)
+        grad_h = torch.empty_like(h)
+        grad_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
+        total = torch.zeros((), dtype=torch.float32, device=h.device)
+        for start in range(0, h.shape[0], chunk):
+            h_c, t_c, v_c = h[start : start + chunk], targets[start : start + chunk], valid[start : start + chunk]
+            logits = (h_c @ weight.t()).float()  # float32 softmax, as the logits path does
+            lse = torch.logsumexp(logits, dim=-1)
+            safe_t = torch.where(v_c, t_c, 0)
+            target_logit = logits.gather(1, safe_t[:, None])[:, 0]
+            total += ((lse - target_logit) * v_c).sum()
+            grad = logits.sub_(lse[:, None]).exp_()  # softmax, in place of the logits
+            grad[torch.arange(len(t_c), device=grad.device), safe_t] -= 1.0
+            grad *= (v_c.float() / count)[:, None]
+            grad = grad.to(h.dtype)
+            grad_h[start : start + chunk] = grad @ weight
+            grad_weight += (grad.t() @ h_c).float()
+        ctx.save_for_backward(grad_h, grad_weight.to(weight.dtype))
+        return total / count
+
+    @staticmethod
+    def backward(ctx, grad_loss: torch.Tensor):
+        grad_h, grad_weight = ctx.saved_tensors
+        return grad_h * grad_loss, grad_weight * grad_loss, None, None, None
+
+
+class OutputHead(nn.Linear):
+    """The output projection (`output.weight`, untied from the embedding). Called with `targets` it returns the
+    training loss through `_LinearCrossEntropy` instead of logits. Being the module FSDP shards, it runs inside
+    FSDP's gather of its weight either way."""
+
+    # Rows per chunk: about 32 MB of float32 logits at a 32k vocabulary; big enough to keep the matrix products
+    # efficient.
+    CHUNK_ELEMENTS = 1 << 23
+
+    def __init__(self, dim: int, vocab_size: int):
+        super().__init__(dim, vocab_size, bias=False)
+
+    def forward(self, h: torch.Tensor, targets: torch.Tensor | None = None, ignore_index: int = -100) -> torch.Tensor:
+        if targets is None:
+            return super().forward(h)
+        h = h.reshape(-1, h.shape[-1])
+        if torch.is_autocast_enabled(h.device.type):  # the Linear would run in the autocast dtype; so do we
+            dtype = torch.get_autocast_dtype(h.device.type)
+            h, weight = h.to(dtype), self.weight.to(dtype)
+        else:
+            weight = self.weight
+        chunk = max(1, self.CHUNK_ELEMENTS // self.out_features)
+        return _LinearCrossEntropy.apply(h, weight, targets.reshape(-1), chunk, ignore_index)
+
+
 class TransformerBlock(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
@@ -142,7 +208,7 @@ class Transformer(nn.Module):
         self.tok_embeddings = nn.Embedding(args.vocab_size, args.dim)
         self.layers = nn.ModuleList(TransformerBlock(args) for _ in range(args.n_layers))
         self.norm = RMSNorm(args.dim, args.norm_eps)
-        self.output = nn.Linear(args.dim, args.vocab_size, bias=False)
+        self.output = OutputHead(args.dim, args.vocab_size)
         # Not persistent: they are a function of args, so checkpoints hold only learned weights.
         self.register_buffer("rope_cos", torch.empty(args.max_seq_len, args.dim // args.n_heads // 2), persistent=False)
         self.register_buffer("rope_sin", torch.empty(args.max_seq_len, args.dim // args.n_heads // 2), persistent=False)
@@ -197,7 +263,9 @@ class Transformer(nn.Module):
             param.copy_(full)
 
     def forward(self, tokens: torch.Tensor, targets: torch.Tensor | None = None):
-        """tokens, targets: (batch, seq) int64. Returns (logits (batch, seq, vocab) float32, loss or None)."""
+        """tokens, targets: (batch, seq) int64. Returns (logits (batch, seq, vocab) float32, None) without targets and
+        (None, mean next-token cross-entropy) with them: training never needs the logits, and not building them saves
+        their memory and time (see OutputHead)."""
         seq_len = tokens.shape[1]
         if seq_len > self.args.max_seq_len:
             raise ValueError(f"sequence of {seq_len} tokens is longer than max_seq_len={self.args.max_seq_len}")
@@ -207,12 +275,12 @@ class Transformer(nn.Module):
         documents = Documents.from_tokens(tokens, self.args.bos_id, self.attn_backend) if self.args.doc_mask else None
         for layer in self.layers:
             h = layer(h, self.rope_cos, self.rope_sin, self.attn_backend, documents)
-        # Logits in float32 so that the softmax over 32k entries is not computed in bf16.
-        logits = self.output(self.norm(h)).float()
-        loss = None
+        h = self.norm(h)
         if targets is not None:
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
-        return logits, loss
+            # Training: the loss straight from the hidden states, never the whole (batch, seq, vocab) logits.
+            return None, self.output(h, targets)
+        # Logits in float32 so that the softmax over 32k entries is not computed in bf16.
+        return self.output(h).float(), None
 
 
 def _clean_name(name: str) -> str:
