@@ -108,6 +108,7 @@ def build_manifest(
     funnel: Iterable[Mapping[str, Any]] = (),
     stats: Mapping[str, Any] | None = None,
     input_errors: Mapping[str, Any] | None = None,
+    dead_letter: Mapping[str, Any] | None = None,
 ) -> dict:
     directory = str(directory)
     manifest: dict[str, Any] = {
@@ -126,6 +127,8 @@ def build_manifest(
     }
     if input_errors is not None:
         manifest["input_errors"] = dict(input_errors)
+    if dead_letter is not None:
+        manifest["dead_letter"] = dict(dead_letter)
     return manifest
 
 

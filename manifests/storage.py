@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import posixpath
 import shutil
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
+
+log = logging.getLogger(__name__)
 
 _HASH_CHUNK = 8 << 20
 
@@ -92,22 +98,74 @@ def file_digest(path: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+MODEL_CACHE_ENV = "LLAMIX_MODEL_CACHE"  # where remote models are copied; default <tmp>/llamix-models
+_copy_locks: dict[str, threading.Lock] = {}
+_copy_locks_guard = threading.Lock()
+
+
+def model_cache_dir() -> Path:
+    """The folder remote models are copied into: `$LLAMIX_MODEL_CACHE`, else `<tempdir>/llamix-models`."""
+    import tempfile
+
+    return Path(os.environ.get(MODEL_CACHE_ENV) or Path(tempfile.gettempdir()) / "llamix-models")
+
+
+def _remote_metadata(path: str):
+    matched = _filesystems().match([path])[0].metadata_list
+    found = [m for m in matched if m.path == path] or matched
+    if not found:
+        raise FileNotFoundError(f"{path}: no such file")
+    return found[0]
+
+
+def _process_lock(key: str) -> threading.Lock:
+    with _copy_locks_guard:
+        return _copy_locks.setdefault(key, threading.Lock())
+
+
+@contextmanager
+def _machine_lock(lock_path: Path) -> Iterator[None]:
+    """An exclusive lock on `lock_path` across the processes of one machine (a Dataflow worker runs one SDK process
+    per core: only the first copies a multi-GB model, the others wait and reuse it)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the temp-then-rename below still keeps every copy whole
+        yield
+        return
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def local_copy(path: str, cache_dir: str | None = None) -> str:
     """A local path for `path`: itself when local, else a copy made once per machine (per worker) in a cache.
 
-    Models named by `gs://…` are fetched here by `DoFn.setup`, never pickled with the DoFn.
+    Models named by `gs://…` are fetched here by `DoFn.setup`, never pickled with the DoFn. The cache entry is
+    `<cache>/<sha256 of url, size and modification time>/<file name>`, so a model replaced at the same URL is copied
+    again. The copy is written to a temporary name and renamed; a lock per process and one per machine make two
+    DoFn instances (threads or processes of one worker) copy it once and share it.
     """
     if not has_scheme(path):
         return path
-    import tempfile
-
-    cache = Path(cache_dir or Path(tempfile.gettempdir()) / "llamix-models")
-    target = cache / hashlib.sha256(path.encode()).hexdigest()[:16] / posixpath.basename(path)
-    if not target.exists():
+    meta = _remote_metadata(path)
+    identity = f"{path}\n{meta.size_in_bytes}\n{meta.last_updated_in_seconds}"
+    cache = Path(cache_dir) if cache_dir else model_cache_dir()
+    target = cache / hashlib.sha256(identity.encode()).hexdigest()[:16] / posixpath.basename(path)
+    with _process_lock(str(target)):
+        if target.exists():
+            return str(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        with open_read(path) as src, open(partial, "wb") as out:
-            while chunk := src.read(_HASH_CHUNK):
-                out.write(chunk)
-        partial.replace(target)  # atomic: two processes on one worker may race; both write whole files
+        with _machine_lock(target.parent / ".lock"):
+            if target.exists():  # another process of this machine copied it while we waited
+                return str(target)
+            started = time.monotonic()
+            partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+            with open_read(path) as src, open(partial, "wb") as out:
+                shutil.copyfileobj(src, out, _HASH_CHUNK)
+            partial.replace(target)
+            log.info("copied %s to %s (%d bytes, %.1fs)", path, target, target.stat().st_size,
+                     time.monotonic() - started)
     return str(target)

@@ -12,6 +12,7 @@ import sys
 USAGE = """usage: llamix COMMAND [ARGS]
 
   run SOURCE --input GLOB --output DIR [--langs …] [Beam options]    clean one source into Parquet documents
+  estimate SOURCE --input GLOB [--workers N --machine-type T]        project Dataflow hours and cost from a sample
   tokenizer train --input DIR[,DIR…] --output DIR [--mixture RECIPE]  train the SentencePiece BPE tokenizer
   shard --tokenizer DIR --input DIR[,…] --output DIR [--mixture RECIPE]  tokenize documents into Arrow shards
   train --config trainer/configs/NAME.toml --data DIR [key=value …]   pretrain on the shards (torchrun for N ranks)
@@ -36,7 +37,16 @@ def _run_source(argv: list[str]) -> int:
     if source not in RUNNABLE_SOURCES:
         print(f"llamix run: unknown source {source!r}; available: {', '.join(RUNNABLE_SOURCES)}", file=sys.stderr)
         return 2
-    return importlib.import_module(f"pipelines.sources.{source}").main(rest)
+    # --progress forces the progress display (pipelines/progress.py), --no-progress turns it off; by default it
+    # shows when stderr is a terminal.
+    mode = None
+    for flag, value in (("--progress", "on"), ("--no-progress", "off")):
+        if flag in rest:
+            rest, mode = [arg for arg in rest if arg != flag], value
+    from pipelines.progress import configured
+
+    with configured(mode):
+        return importlib.import_module(f"pipelines.sources.{source}").main(rest)
 
 
 def _tokenizer(argv: list[str]) -> int:
@@ -48,6 +58,7 @@ def _tokenizer(argv: list[str]) -> int:
 
 COMMANDS = {
     "run": _run_source,
+    "estimate": lambda argv: importlib.import_module("pipelines.estimate").main(argv),
     "tokenizer": _tokenizer,
     "shard": lambda argv: importlib.import_module("tokenizer.shard").main(argv),
     "train": lambda argv: importlib.import_module("trainer.train").main(argv),

@@ -6,14 +6,78 @@ Committed values only, so that a retried bundle is never counted twice.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Mapping, Sequence
 
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 
+from pipelines.progress import note_count
+
 NAMESPACE = "llamix"
 INPUT_ERROR = "input_error"
+# The drop reason of a document whose step raised (pipelines/deadletter.py writes it to the dead-letter output).
+STEP_ERROR = "error"
+
+# Counter updates held back while a guarded step processes one element (see `hold_counts`).
+_held = threading.local()
+
+
+def _count(counter, n: int) -> None:
+    counter.inc(n)
+    note_count(counter.metric_name.name, n)  # the live funnel of a local run (pipelines/progress.py)
+
+
+def _inc(counter, n: int) -> None:
+    pending = getattr(_held, "updates", None)
+    if pending is None:
+        _count(counter, n)
+    else:
+        pending.append((counter, n))
+
+
+class HeldCounts:
+    """The counter updates one element caused, applied only if the element's step finishes without raising, so
+    that a document sent to the dead-letter output is counted once, as `error`, and not also as kept or dropped."""
+
+    def __init__(self):
+        self.updates: list[tuple[object, int]] = []
+
+    def __enter__(self) -> "HeldCounts":
+        if getattr(_held, "updates", None) is not None:
+            raise RuntimeError("counter updates are already held: guarded steps do not nest")
+        _held.updates = self.updates
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _held.updates = None
+
+    def apply(self) -> None:
+        for counter, n in self.updates:
+            _count(counter, n)
+        self.updates.clear()
+
+
+def hold_counts() -> HeldCounts:
+    return HeldCounts()
+
+
+class _HoldableCounter:
+    """A Beam counter whose increments respect `hold_counts` (what `extra_counter` returns)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._counter = Metrics.counter(NAMESPACE, name)
+
+    def inc(self, n: int = 1) -> None:
+        _inc(self._counter, n)
+
+    def __getstate__(self):
+        return {"name": self.name}
+
+    def __setstate__(self, state):
+        self.__init__(state["name"])
 
 
 class StepCounter:
@@ -26,13 +90,13 @@ class StepCounter:
         self._dropped: dict[str, object] = {}
 
     def kept(self, n: int = 1) -> None:
-        self._kept.inc(n)
+        _inc(self._kept, n)
 
     def dropped(self, reason: str, n: int = 1) -> None:
         counter = self._dropped.get(reason)
         if counter is None:
             counter = self._dropped[reason] = Metrics.counter(NAMESPACE, f"{self.source}/{self.step}/dropped/{reason}")
-        counter.inc(n)
+        _inc(counter, n)
 
     def __getstate__(self):
         return {"source": self.source, "step": self.step}
@@ -83,7 +147,7 @@ def stats_from_counters(counters: Mapping[str, int]) -> list[dict]:
 
 def extra_counter(source: str, name: str):
     """A counter reported in the manifest's `stats.counters` (e.g. lines removed by line dedup), not in the funnel."""
-    return Metrics.counter(NAMESPACE, f"extra/{source}/{name}")
+    return _HoldableCounter(f"extra/{source}/{name}")
 
 
 def extras_from_counters(source: str, counters: Mapping[str, int]) -> dict[str, int]:

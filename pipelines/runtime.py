@@ -5,8 +5,10 @@ file list, writing Parquet, counting, stats, the manifest — is the same for al
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -16,8 +18,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
+from manifests.manifest import MAX_ERROR_EXAMPLES
+from pipelines.deadletter import DEAD_LETTER_DIR, is_dead_letter, summarize_dead_letters
 from pipelines.documents import PARTITIONED_DOC_GLOBS, DocumentStats, WriteDocuments, document_patterns
 from pipelines.funnel import committed_counters, extras_from_counters, funnel_from_counters, stats_from_counters
+from pipelines import progress
+from pipelines.progress import CountInputFiles
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,22 @@ SCRATCH_DIR = "_llamix_tmp"
 
 class InputNotFound(FileNotFoundError):
     pass
+
+
+# Set by `llamix estimate` (pipelines/estimate.py) through `probing`: picks the sample of input files a run reads
+# and measures the run. None for every ordinary run.
+_input_probe: ContextVar = ContextVar("llamix_input_probe", default=None)
+
+
+@contextlib.contextmanager
+def probing(probe):
+    """Within the block, `run_source_pipeline` reads only `probe.choose(files)` ((index, InputFile) pairs) of the
+    matched files, runs inside `probe.measure(pipeline)`, and then calls `probe.finished(pipeline, result)`."""
+    token = _input_probe.set(probe)
+    try:
+        yield probe
+    finally:
+        _input_probe.reset(token)
 
 
 @dataclass(frozen=True)
@@ -57,7 +79,7 @@ def beam_options(beam_argv: Sequence[str]) -> PipelineOptions:
 
 def prepare_output_dir(output: str, overwrite: bool) -> None:
     """Refuses to mix two runs in one folder: an existing manifest or part files need `--overwrite`."""
-    patterns = [storage.join(output, folder, "*") for folder in ("", REJECTED_DIR, SCRATCH_DIR)]
+    patterns = [storage.join(output, folder, "*") for folder in ("", REJECTED_DIR, DEAD_LETTER_DIR, SCRATCH_DIR)]
     # Nested outputs (object stores have no folders to remove): partitioned documents, per-split/source token shards.
     patterns += [storage.join(output, g) for g in (*PARTITIONED_DOC_GLOBS, "*/*/shard-*.arrow")]
     stale = list(dict.fromkeys(m.path for p in patterns for m in FileSystems.match([p])[0].metadata_list))
@@ -109,6 +131,9 @@ class SourceRun:
     partition_of: Callable[[dict], str] | None = None
     # Manifests of models the run used (e.g. the perplexity model's), for lineage.
     parents: Sequence[str] = ()
+    # Model files the DoFns load in `setup` on the workers (local or `gs://…`): checked when the run is launched,
+    # so that a wrong path fails in seconds rather than on every worker. Building the graph never opens them.
+    models: Sequence[str] = ()
     # Source-specific manifest stats from the counters and the scratch folder (read before it is deleted).
     extra_stats: Callable[[dict[str, int], str], dict[str, Any]] | None = None
 
@@ -131,10 +156,10 @@ def _document_outputs(run: SourceRun) -> list[tuple[str, int]]:
     return outputs
 
 
-def _error_outputs(output: str) -> tuple[list[tuple[str, int]], list[dict]]:
-    """The rejected/input_errors files as outputs, and the error records they hold."""
+def _error_outputs(output: str, folder: str = REJECTED_DIR) -> tuple[list[tuple[str, int]], list[dict]]:
+    """The rejected/input_errors (or dead_letter/part) files as outputs, and the error records they hold."""
     outputs, records = [], []
-    for path in _matched(storage.join(output, REJECTED_DIR, "*.jsonl")):
+    for path in _matched(storage.join(output, folder, "*.jsonl")):
         in_file = [json.loads(line) for line in read_lines(path)]
         records += in_file
         outputs.append((storage.relpath(path, output), len(in_file)))
@@ -146,25 +171,43 @@ def scratch_dir(output: str) -> str:
     return storage.join(output, SCRATCH_DIR)
 
 
-def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
-    """Runs `(file index, path) | extract -> (docs, errors)` on Beam, writes Parquet + rejected input errors +
-    manifest. The file index is the file's position in the sorted list of inputs (stable across runs).
+def check_models(paths: Sequence[str]) -> None:
+    """Fails, naming them, when model files the run's DoFns will load do not exist (local or any FileSystems URL)."""
+    missing = [path for path in paths if not storage.exists(path)]
+    if missing:
+        hint = " (models/lid.176.ftz comes from `make models`)" if any(p.endswith("lid.176.ftz") for p in missing) else ""
+        raise FileNotFoundError(f"model file not found: {', '.join(missing)}{hint}")
 
-    Returns the manifest as written.
-    """
-    files = match_inputs(run.inputs)
-    prepare_output_dir(run.output, run.overwrite)
+
+def build_source_pipeline(run: SourceRun, extract: beam.PTransform, files: Sequence[InputFile],
+                          options: PipelineOptions, indexes: Sequence[int] | None = None) -> beam.Pipeline:
+    """The Beam graph `(file index, path) | extract -> (docs, errors)` -> Parquet + rejected input errors + stats,
+    constructed but not run. Touches no file: inputs are already matched, models load in `DoFn.setup` on the
+    workers (which is what lets tests build the Dataflow job offline). `indexes`: each file's index when `files`
+    is a sample of the inputs (`llamix estimate`); by default its position in `files`."""
     scratch = scratch_dir(run.output)
-    pipeline = beam.Pipeline(options=beam_options(run.beam_argv))
+    pipeline = beam.Pipeline(options=options)
+    indexes = range(len(files)) if indexes is None else indexes
     paths = (
         pipeline
-        | "InputFiles" >> beam.Create(list(enumerate(f.path for f in files)))
+        | "InputFiles" >> beam.Create([(index, f.path, f.size) for index, f in zip(indexes, files, strict=True)])
         # One file per element; the reshuffle spreads files over workers instead of one bundle reading all.
         | "SpreadFiles" >> beam.Reshuffle()
+        | "CountInputFiles" >> beam.ParDo(CountInputFiles())
     )
     docs, errors = paths | "Extract" >> extract
     docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards, run.partitions, run.partition_of)
     docs | "DocumentStats" >> DocumentStats(storage.join(scratch, "lengths"))
+    # The extract's errors hold both unreadable input and the dead-letter records of its guarded steps.
+    errors, dead_letters = errors | "SplitDeadLetters" >> beam.Partition(lambda e, _: int(is_dead_letter(e)), 2)
+    (
+        dead_letters
+        | "DeadLettersToJson" >> beam.Map(lambda e: json.dumps(e, ensure_ascii=False, sort_keys=True))
+        | "WriteDeadLetters" >> beam.io.WriteToText(
+            storage.join(run.output, DEAD_LETTER_DIR, "part"), file_name_suffix=".jsonl",
+            shard_name_template="-SSSSS-of-NNNNN",
+        )
+    )
     (
         errors
         | "ErrorsToJson" >> beam.Map(lambda e: json.dumps(e, ensure_ascii=False, sort_keys=True))
@@ -173,8 +216,31 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
             shard_name_template="-SSSSS-of-NNNNN",
         )
     )
-    result = pipeline.run()
-    result.wait_until_finish()
+    return pipeline
+
+
+def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
+    """Runs `build_source_pipeline` on Beam and writes the manifest. The file index is the file's position in the
+    sorted list of inputs (stable across runs).
+
+    Returns the manifest as written.
+    """
+    files = match_inputs(run.inputs)
+    check_models(run.models)
+    # `llamix estimate` reads a sample of the files; each keeps its index in the full list (its dedup group).
+    probe = _input_probe.get()
+    indexes = None
+    if probe is not None:
+        indexes, files = zip(*probe.choose(files))
+    prepare_output_dir(run.output, run.overwrite)
+    scratch = scratch_dir(run.output)
+    pipeline = build_source_pipeline(run, extract, files, beam_options(run.beam_argv), indexes)
+    measuring = probe.measure(pipeline) if probe else contextlib.nullcontext()
+    with measuring, progress.display(run.source, run.steps, len(files), sum(f.size for f in files)) as shown:
+        result = pipeline.run()
+        shown.follow(result)
+    if probe is not None:
+        probe.finished(pipeline, result)
 
     counters = committed_counters(result)
     funnel = funnel_from_counters(run.source, run.steps, counters)
@@ -189,7 +255,13 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         raise RuntimeError(f"{run.output}: {written} documents written but the funnel's last step kept "
                            f"{funnel[-1]['kept']}; a step counts what it does not emit (or the reverse)")
     error_outputs, error_records = _error_outputs(run.output)
-    outputs += error_outputs
+    dead_letter_outputs, dead_letter_records = _error_outputs(run.output, DEAD_LETTER_DIR)
+    empty = [storage.join(run.output, path) for path, rows in dead_letter_outputs if rows == 0]
+    if empty:  # the sink writes an empty file when no document failed: a clean run has no dead_letter folder
+        FileSystems.delete(empty)
+        if len(empty) == len(dead_letter_outputs):
+            delete_tree(storage.join(run.output, DEAD_LETTER_DIR))
+    outputs += error_outputs + [(path, rows) for path, rows in dead_letter_outputs if rows]
 
     by_language = stats_from_counters(counters)
     for row in by_language:
@@ -213,6 +285,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         funnel=funnel,
         stats=stats,
         input_errors=summarize_errors(error_records),
+        dead_letter=summarize_dead_letters(dead_letter_records, MAX_ERROR_EXAMPLES),
     )
     return read_manifest(run.output)
 

@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -71,8 +72,12 @@ def split_stats_from_counters(counters: Mapping[str, int]) -> list[dict]:
 
 
 def load_tokenizer(model_path: str) -> spm.SentencePieceProcessor:
-    with storage.open_read(model_path) as handle:
-        processor = spm.SentencePieceProcessor(model_proto=handle.read())
+    """The SentencePiece model at `model_path`; a `gs://…` model is copied once per worker machine into a local
+    cache (`manifests.storage.local_copy`) rather than read again by every DoFn instance."""
+    local = storage.local_copy(model_path)
+    if not os.path.isfile(local):
+        raise FileNotFoundError(f"{model_path}: no such SentencePiece model (a tokenizer.model file)")
+    processor = spm.SentencePieceProcessor(model_file=local)
     if processor.vocab_size() > MAX_VOCAB_SIZE:
         raise ValueError(f"{model_path}: vocabulary of {processor.vocab_size()} does not fit uint16 token shards")
     if processor.bos_id() < 0 or processor.eos_id() < 0:
@@ -95,6 +100,7 @@ class TokenizeDocuments(beam.DoFn):
         # None: no split (the flat layout); else rows carry "split" and are counted per split.
         self.val_fraction = val_fraction
         self.step = StepCounter(STAGE, "tokenize")
+        self.processor: spm.SentencePieceProcessor | None = None  # loaded in setup, on the worker: never pickled
 
     def setup(self):
         self.processor = load_tokenizer(self.model_path)

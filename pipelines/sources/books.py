@@ -73,6 +73,7 @@ import numpy as np
 from apache_beam.io.filesystem import FileSystem
 
 from manifests import storage
+from pipelines.deadletter import DeadLetters, guarded, grouped_documents, joined_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.books import (
@@ -408,8 +409,9 @@ class OverlapDedup(beam.PTransform):
 
     def __init__(self, threshold: float = DEFAULT_OVERLAP, min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO,
                  num_perm: int = DEFAULT_NUM_PERM, recall: float = DEFAULT_RECALL, ngram: int = DEFAULT_NGRAM,
-                 seed: int = DEFAULT_SEED, max_all_pairs: int = DEFAULT_MAX_ALL_PAIRS):
+                 seed: int = DEFAULT_SEED, max_all_pairs: int = DEFAULT_MAX_ALL_PAIRS, guard: DeadLetters | None = None):
         super().__init__()
+        self.guard = guard
         self.threshold, self.ngram, self.seed, self.num_perm = threshold, ngram, seed, num_perm
         self.max_all_pairs = max_all_pairs
         self.bands, self.rows = containment_lsh_params(threshold, min_length_ratio, num_perm, recall)
@@ -434,7 +436,8 @@ class OverlapDedup(beam.PTransform):
         return (
             {"docs": docs | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc)), "contained_in": contained}
             | "JoinDecisions" >> beam.CoGroupByKey()
-            | "DropContained" >> beam.ParDo(_DropContained())
+            | "DropContained" >> guarded(self.guard, "overlap_dedup", _DropContained(),
+                                         documents=joined_documents("docs"))
         )
 
 
@@ -452,9 +455,9 @@ class BooksConfig:
     keep_unmarked: bool = False
     books3_lang: str = DEFAULT_BOOKS3_LANG
 
-    def overlap_dedup(self) -> OverlapDedup:
+    def overlap_dedup(self, guard: DeadLetters | None = None) -> OverlapDedup:
         return OverlapDedup(self.overlap_threshold, self.min_length_ratio, self.num_perm, self.recall, self.ngram,
-                            self.seed, self.max_all_pairs)
+                            self.seed, self.max_all_pairs, guard=guard)
 
 
 class ExtractBooks(beam.PTransform):
@@ -466,16 +469,18 @@ class ExtractBooks(beam.PTransform):
         self.config = config
 
     def expand(self, paths):
+        guard = DeadLetters(SOURCE)
         books = paths | "ReadBooks" >> beam.ParDo(ReadBooks(self.books3_patterns)).with_outputs(ERRORS, main="books")
         docs = (
             books.books
-            | "StripBoilerplate" >> beam.ParDo(StripBoilerplate(self.config.keep_unmarked, self.config.books3_lang))
+            | "StripBoilerplate" >> guard(
+                "strip", StripBoilerplate(self.config.keep_unmarked, self.config.books3_lang))
             | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc))
             | "GroupById" >> beam.GroupByKey()
-            | "KeepOnePerId" >> beam.ParDo(KeepOnePerId())
-            | "OverlapDedup" >> self.config.overlap_dedup()
+            | "KeepOnePerId" >> guard("id_dedup", KeepOnePerId(), documents=grouped_documents)
+            | "OverlapDedup" >> self.config.overlap_dedup(guard)
         )
-        return docs, books[ERRORS]
+        return docs, guard.merged_with(books[ERRORS])
 
 
 def run(gutenberg: Sequence[str], output: str, books3: Sequence[str] = (), config: BooksConfig = BooksConfig(),

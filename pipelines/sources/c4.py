@@ -64,6 +64,7 @@ from typing import Iterable, Iterator, Sequence
 import apache_beam as beam
 
 from manifests import storage
+from pipelines.deadletter import DeadLetters, guarded, joined_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.warc import InputError, read_pages
@@ -384,6 +385,12 @@ class NewestPage(beam.CombineFn):
         return best, copies
 
 
+def _url_copies(keyed) -> list[dict]:
+    """The pages a (URL, (newest copy, copies)) element stands for: the funnel counts every copy."""
+    _, (doc, copies) = keyed
+    return [doc] * copies
+
+
 class CountUrlCopies(beam.DoFn):
     def __init__(self):
         self.url_dedup = StepCounter(SOURCE, "url_dedup")
@@ -459,9 +466,10 @@ class C4LineDedup(beam.PTransform):
           └──────────────── id → doc ───────── CoGroupByKey by id ─► RemoveDuplicateLines
     """
 
-    def __init__(self, min_num_sentences: int = MIN_NUM_SENTENCES):
+    def __init__(self, min_num_sentences: int = MIN_NUM_SENTENCES, guard: DeadLetters | None = None):
         super().__init__()
         self.min_num_sentences = min_num_sentences
+        self.guard = guard
 
     def expand(self, docs):
         keep = (
@@ -474,7 +482,8 @@ class C4LineDedup(beam.PTransform):
         return (
             {"doc": by_id, "keep": keep}
             | "JoinKeptLines" >> beam.CoGroupByKey()
-            | "RemoveDuplicateLines" >> beam.ParDo(RemoveDuplicateLines(self.min_num_sentences))
+            | "RemoveDuplicateLines" >> guarded(self.guard, "line_dedup", RemoveDuplicateLines(self.min_num_sentences),
+                                                documents=joined_documents("doc"))
         )
 
 
@@ -520,18 +529,20 @@ class C4(beam.PTransform):
         self.max_page_chars = max_page_chars
 
     def expand(self, paths):
+        guard = DeadLetters(SOURCE)
         pages = paths | "ReadPages" >> beam.ParDo(ReadPages(self.max_page_chars)).with_outputs(ERRORS, main="pages")
         docs = (
             pages.pages
             | "NewestPagePerUrl" >> beam.CombinePerKey(NewestPage())
-            | "CountUrlCopies" >> beam.ParDo(CountUrlCopies())
-            | "CleanPages" >> beam.ParDo(CleanPages())
-            | "LineDedup" >> C4LineDedup()
-            | "LanguageId" >> beam.ParDo(IdentifyLanguage(SOURCE, self.lid_model, (LANGUAGE,), self.lid_threshold))
+            | "CountUrlCopies" >> guard("url_dedup", CountUrlCopies(), documents=_url_copies)
+            | "CleanPages" >> guard("clean", CleanPages())
+            | "LineDedup" >> C4LineDedup(guard=guard)
+            | "LanguageId" >> guard(
+                "lang_id", IdentifyLanguage(SOURCE, self.lid_model, (LANGUAGE,), self.lid_threshold))
         )
         if self.badwords:
-            docs = docs | "BadWords" >> beam.ParDo(FilterBadWords(self.badwords))
-        return docs | "AssignSplit" >> beam.ParDo(AssignSplit()), pages[ERRORS]
+            docs = docs | "BadWords" >> guard("badwords", FilterBadWords(self.badwords))
+        return docs | "AssignSplit" >> beam.ParDo(AssignSplit()), guard.merged_with(pages[ERRORS])
 
 
 # --- running it ---------------------------------------------------------------------------------------------
@@ -584,7 +595,8 @@ def run(inputs: Sequence[str], output: str, config: C4Config = C4Config(), beam_
     }
     return run_source_pipeline(
         SourceRun(SOURCE, steps, list(inputs), output, recorded, beam_argv, overwrite, num_shards,
-                  partitions=[f"split={split}" for split in SPLITS], partition_of=partition_name),
+                  partitions=[f"split={split}" for split in SPLITS], partition_of=partition_name,
+                  models=[config.lid_model]),
         C4(config.lid_model, config.lid_threshold, words),
     )
 

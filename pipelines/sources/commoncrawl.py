@@ -22,6 +22,7 @@ from typing import Sequence
 import apache_beam as beam
 
 from manifests import storage
+from pipelines.deadletter import DeadLetters
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extras_from_counters
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS
@@ -95,21 +96,25 @@ class CCNet(beam.PTransform):
         self.near_dedup = near_dedup
 
     def expand(self, paths):
+        guard = DeadLetters(SOURCE)
         pages = paths | "ReadPages" >> beam.ParDo(ReadPages(self.group_size)).with_outputs(ERRORS, main="pages")
         docs = (
             pages.pages
-            | "LineDedup" >> LineDedup(SOURCE, min_chars=self.min_chars)
+            | "LineDedup" >> LineDedup(SOURCE, min_chars=self.min_chars, guard=guard)
             | "DropGroup" >> beam.Map(_drop_group)
-            | "LanguageId" >> beam.ParDo(IdentifyLanguage(SOURCE, self.lid_model, self.langs, self.lid_threshold))
+            | "LanguageId" >> guard(
+                "lang_id", IdentifyLanguage(SOURCE, self.lid_model, self.langs, self.lid_threshold))
         )
         if self.perplexity is not None:
+            self.perplexity.guard = guard
             docs = docs | "Perplexity" >> self.perplexity
         if self.classifier:
-            docs = docs | "WikiRefClassifier" >> beam.ParDo(
-                FilterReferences(SOURCE, self.classifier, self.classifier_threshold))
+            docs = docs | "WikiRefClassifier" >> guard(
+                "classifier", FilterReferences(SOURCE, self.classifier, self.classifier_threshold))
         if self.near_dedup is not None:
+            self.near_dedup.guard = guard
             docs = docs | "NearDedup" >> self.near_dedup
-        return docs, pages[ERRORS]
+        return docs, guard.merged_with(pages[ERRORS])
 
 
 def bucket_of(doc: dict) -> str:
@@ -205,7 +210,8 @@ def run(inputs: Sequence[str], output: str, config: CCNetConfig = CCNetConfig(),
                   overwrite, num_shards,
                   partitions=[f"lang={lang}/bucket={b}" for lang in config.langs for b in buckets],
                   partition_of=partition_name, extra_stats=extra_stats,
-                  parents=[storage.join(config.lm_dir, "manifest.json")] if config.lm_dir else []),
+                  parents=[storage.join(config.lm_dir, "manifest.json")] if config.lm_dir else [],
+                  models=[config.lid_model, *([config.classifier] if config.classifier else [])]),
         CCNet(config.langs, config.lid_model, config.dedup_group_size, config.min_chars, config.lid_threshold,
               perplexity=perplexity, classifier=config.classifier, classifier_threshold=config.classifier_threshold,
               near_dedup=near_dedup),

@@ -61,6 +61,7 @@ from typing import Callable, Sequence
 import apache_beam as beam
 
 from manifests import storage
+from pipelines.deadletter import DeadLetters, grouped_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.github import (
@@ -457,17 +458,18 @@ class ExtractGitHub(beam.PTransform):
         self.config = config
 
     def expand(self, paths):
+        guard = DeadLetters(SOURCE)
         files = paths | "ReadGitHub" >> beam.ParDo(ReadGitHub()).with_outputs(ERRORS, main="files")
         docs = (
             files.files
-            | "FilterLicense" >> beam.ParDo(FilterLicense(self.config.licenses))
-            | "MakeDocument" >> beam.ParDo(MakeDocument(self.config.extensions))
-            | "FilterQuality" >> beam.ParDo(FilterQuality(self.config.thresholds, self.config.tokenizer))
+            | "FilterLicense" >> guard("license", FilterLicense(self.config.licenses))
+            | "MakeDocument" >> guard("file", MakeDocument(self.config.extensions))
+            | "FilterQuality" >> guard("quality", FilterQuality(self.config.thresholds, self.config.tokenizer))
             | "KeyByContent" >> beam.Map(lambda doc: (json.loads(doc["meta"])["sha256"], doc))
             | "GroupByContent" >> beam.GroupByKey()
-            | "KeepOneCopy" >> beam.ParDo(KeepOneCopy())
+            | "KeepOneCopy" >> guard("dedup", KeepOneCopy(), documents=grouped_documents)
         )
-        return docs, files[ERRORS]
+        return docs, guard.merged_with(files[ERRORS])
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[str]:
@@ -495,7 +497,8 @@ def run(inputs: Sequence[str], output: str, config: GitHubConfig = GitHubConfig(
         log.warning("github: licences %s are never detected or mapped; they allow nothing", unknown)
     manifest_config = {"inputs": list(inputs), **config.manifest()}
     return run_source_pipeline(
-        SourceRun(SOURCE, STEPS, expand_inputs(inputs), output, manifest_config, beam_argv, overwrite, num_shards),
+        SourceRun(SOURCE, STEPS, expand_inputs(inputs), output, manifest_config, beam_argv, overwrite, num_shards,
+                  models=[tokenizer_model(config.tokenizer)] if config.tokenizer else []),
         ExtractGitHub(config),
     )
 

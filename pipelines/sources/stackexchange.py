@@ -56,6 +56,7 @@ from apache_beam.io.filesystems import FileSystems
 from lxml import etree
 
 from manifests import storage
+from pipelines.deadletter import DeadLetters, grouped_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.mediawiki import InputError
@@ -398,14 +399,15 @@ class ExtractStackExchange(beam.PTransform):
         self.keep_unanswered = keep_unanswered
 
     def expand(self, paths):
+        guard = DeadLetters(SOURCE)
         posts = paths | "ReadPosts" >> beam.ParDo(ReadPosts()).with_outputs(ERRORS, main="posts")
         docs = (
             posts.posts
             | "GroupByQuestion" >> beam.GroupByKey()
-            | "JoinThreads" >> beam.ParDo(JoinThreads(self.keep_unanswered))
-            | "FormatThreads" >> beam.ParDo(FormatThreads())
+            | "JoinThreads" >> guard("join", JoinThreads(self.keep_unanswered), documents=grouped_documents)
+            | "FormatThreads" >> guard("format", FormatThreads())
         )
-        return docs, posts[ERRORS]
+        return docs, guard.merged_with(posts[ERRORS])
 
 
 @dataclass

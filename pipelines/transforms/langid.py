@@ -20,7 +20,8 @@ _LABEL_PREFIX = "__label__"
 
 
 class LanguageIdentifier:
-    """The fastText model, loaded once; `identify(text) -> (lang, score)`."""
+    """The fastText model, loaded once; `identify(text) -> (lang, score)`. A `gs://…` model is copied to a local
+    cache first (once per worker machine, `manifests.storage.local_copy`)."""
 
     def __init__(self, model_path: str):
         import fasttext
@@ -56,6 +57,7 @@ class IdentifyLanguage(beam.DoFn):
         self.langs = frozenset(langs)
         self.threshold = threshold
         self.step = StepCounter(source, step)
+        self.identifier: LanguageIdentifier | None = None  # loaded in setup, on the worker: never pickled
 
     def setup(self):
         self.identifier = LanguageIdentifier(self.model_path)

@@ -114,6 +114,7 @@ class FilterReferences(beam.DoFn):
         self.model_path = model_path
         self.threshold = threshold
         self.step = StepCounter(source, step)
+        self.classifier: ReferenceClassifier | None = None  # loaded in setup, on the worker: never pickled
 
     def setup(self):
         self.classifier = ReferenceClassifier(self.model_path)
