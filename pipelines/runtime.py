@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
 from manifests.manifest import MAX_ERROR_EXAMPLES
@@ -171,8 +171,25 @@ def scratch_dir(output: str) -> str:
     return storage.join(output, SCRATCH_DIR)
 
 
-def check_models(paths: Sequence[str]) -> None:
-    """Fails, naming them, when model files the run's DoFns will load do not exist (local or any FileSystems URL)."""
+# Runners whose workers are this process (or its children): a local path means the same file to them as to us.
+LOCAL_RUNNERS = (None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+
+
+def check_models(paths: Sequence[str], options: PipelineOptions | None = None) -> None:
+    """Fails, naming them, when model files the run's DoFns will load do not exist (local or any FileSystems URL).
+
+    On a remote runner (Dataflow) a local path names a file on the *workers*, e.g. a model baked into the worker
+    container (README, "Run on Dataflow"); the launcher cannot see it, so only URLs are checked there."""
+    runner = options.view_as(StandardOptions).runner if options is not None else None
+    if runner is not None and not isinstance(runner, str):  # a runner object instead of its name
+        runner = type(runner).__name__
+    remote = runner not in LOCAL_RUNNERS
+    if remote:
+        unchecked = [path for path in paths if not storage.has_scheme(path)]
+        if unchecked:
+            log.info("not checking %s from the launcher: on %s they must exist on the workers", ", ".join(unchecked),
+                     runner)
+        paths = [path for path in paths if storage.has_scheme(path)]
     missing = [path for path in paths if not storage.exists(path)]
     if missing:
         hint = " (models/lid.176.ftz comes from `make models`)" if any(p.endswith("lid.176.ftz") for p in missing) else ""
@@ -226,7 +243,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     Returns the manifest as written.
     """
     files = match_inputs(run.inputs)
-    check_models(run.models)
+    check_models(run.models, beam_options(run.beam_argv))
     # `llamix estimate` reads a sample of the files; each keeps its index in the full list (its dedup group).
     probe = _input_probe.get()
     indexes = None

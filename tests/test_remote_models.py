@@ -343,3 +343,20 @@ def test_a_missing_model_url_fails_before_the_pipeline_runs(tmp_path):
     with pytest.raises(FileNotFoundError, match="mem://models/typo.bin"):
         commoncrawl.run([str(wet)], str(tmp_path / "out"), config)
     assert not (tmp_path / "out").exists()  # nothing was prepared, let alone run
+
+
+def test_on_dataflow_local_model_paths_are_left_to_the_workers_but_urls_are_checked():
+    """A model baked into the worker container (`--lid-model /opt/llamix/models/lid.176.ftz`) does not exist on the
+    launcher; on a remote runner only URLs can be, and are, checked at launch."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines.runtime import check_models
+
+    in_container = "/opt/llamix/models/lid.176.ftz"
+    dataflow = PipelineOptions(["--runner", "DataflowRunner"])
+    check_models([in_container], dataflow)
+    with pytest.raises(FileNotFoundError, match="mem://models/absent.bin"):
+        check_models([in_container, "mem://models/absent.bin"], dataflow)
+    for local in (None, PipelineOptions([]), PipelineOptions(["--runner", "DirectRunner"])):
+        with pytest.raises(FileNotFoundError, match="lid.176.ftz"):
+            check_models([in_container], local)
