@@ -16,7 +16,7 @@ install: $(STAMP) $(LID) $(KENLM_BIN)/lmplz
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,gcp]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,gcp,train]'
 	touch $@
 
 models: $(LID)

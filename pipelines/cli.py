@@ -26,6 +26,9 @@ USAGE = """usage: llamix COMMAND [ARGS]
 Every command takes -h for its options.
 """
 
+# What `pip install llamix` leaves out and `llamix[train]` brings (pyproject.toml).
+TRAIN_EXTRA_MODULES = ("torch", "tensorboard", "safetensors")
+
 RUNNABLE_SOURCES = ("wikipedia", "commoncrawl", "c4", "github", "books", "arxiv", "stackexchange")
 
 
@@ -99,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         return command(argv[1:]) or 0
+    except ModuleNotFoundError as err:
+        if err.name not in TRAIN_EXTRA_MODULES or os.environ.get("LLAMIX_DEBUG"):
+            raise
+        print(f"llamix {argv[0]}: error: {err.name} is not installed; the trainer's dependencies are the `train` "
+              f"extra: pip install 'llamix[train]' (make install includes it)", file=sys.stderr)
+        return 2
     except (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as err:
         # What a user got wrong (a glob matching nothing, a non-empty output folder, a bad config value) reads
         # better as one line; LLAMIX_DEBUG=1 keeps the traceback.
