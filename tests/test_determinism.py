@@ -17,6 +17,7 @@ import pytest
 
 from pipelines.sources import commoncrawl, wikipedia
 from pipelines.sources.commoncrawl import CCNetConfig
+from tests.test_commoncrawl_pipeline import english_lm  # noqa: F401  (a fixture)
 
 TESTS = Path(__file__).parent
 LID = str(TESTS.parent / "models" / "lid.176.ftz")
@@ -88,7 +89,7 @@ def _near_duplicate_crawl(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_commoncrawl_is_deterministic_across_runs_and_workers(tmp_path):
+def test_commoncrawl_is_deterministic_across_runs_and_workers(tmp_path, english_lm):
     data = TESTS / "data" / "commoncrawl"
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -98,7 +99,9 @@ def test_commoncrawl_is_deterministic_across_runs_and_workers(tmp_path):
     # One file twice: its records reach line dedup twice with the same ids (duplicate_record ties).
     shutil.copy(data / "CC-MAIN-2026-01-00000.warc.wet.gz", inputs / "CC-MAIN-2026-01-00000-copy.warc.wet.gz")
     _near_duplicate_crawl(inputs / "CC-MAIN-2026-01-00002.warc.wet.gz")
-    config = CCNetConfig(lid_model=LID, near_dedup=True, min_chars=100)
+    # With the perplexity step: its cutoffs come from the data (Beam's ApproximateQuantiles), which must not depend
+    # on how the documents were split over bundles and workers.
+    config = CCNetConfig(lid_model=LID, near_dedup=True, min_chars=100, lm_dir=str(english_lm))
     results = {}
     for name, argv in RUNS.items():
         output = tmp_path / name
@@ -107,4 +110,6 @@ def test_commoncrawl_is_deterministic_across_runs_and_workers(tmp_path):
     funnel = {s["step"]: s for s in results["default"][1]["funnel"]}
     assert funnel["line_dedup"]["dropped"].get("duplicate_record", 0) > 0
     assert funnel["near_dedup"]["dropped"].get("near_duplicate", 0) > 0
+    perplexity = results["default"][1]["stats"]["perplexity"]["en"]
+    assert perplexity["model"] is True and perplexity["cutoffs"]
     assert_same_runs(results)
