@@ -148,3 +148,15 @@ def test_generate_arguments_defaults_and_validation(capsys):
         with pytest.raises(SystemExit):
             parser.parse_args(["--prompt", "x", *bad])
     assert "top-p must lie in (0, 1]" in capsys.readouterr().err
+
+
+def test_continuation_keeps_the_space_between_prompt_and_new_words(tokenizer_dir):
+    import sentencepiece as spm
+
+    from trainer.inference import continue_text
+
+    sp = spm.SentencePieceProcessor(model_file=str(tokenizer_dir / "tokenizer.model"))
+    prompt, new = sp.encode("The river"), sp.encode("runs to the sea")
+    # Decoded alone the continuation loses its leading space ("runs to the sea"); in context it keeps it.
+    assert continue_text(sp, "The river", prompt, [*new, sp.eos_id()]) == "The river runs to the sea"
+    assert continue_text(sp, "The river", prompt, []) == "The river"

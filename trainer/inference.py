@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -25,7 +26,7 @@ def find_tokenizer(checkpoint: str | Path) -> Path:
     """The `tokenizer.model` beside the tokenizer manifest in the checkpoint's lineage."""
     for path, manifest in lineage(str(Path(checkpoint) / "manifest.json")):
         if manifest["kind"] == "tokenizer":
-            model = Path(storage.dirname(path)) / TOKENIZER_FILE
+            model = Path(os.path.normpath(storage.dirname(path))) / TOKENIZER_FILE
             if model.is_file():
                 return model
             raise FileNotFoundError(f"the checkpoint's tokenizer manifest {path} has no {TOKENIZER_FILE} beside it")
@@ -66,9 +67,17 @@ def generate_main(argv: Sequence[str] | None = None) -> int:
     prompt = [processor.bos_id(), *processor.encode(args.prompt)]
     tokens = generate(model, prompt, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                       top_p=args.top_p, eos_id=processor.eos_id(), seed=args.seed)
-    new = [t for t in tokens[len(prompt):] if t != processor.eos_id()]
-    print(args.prompt + processor.decode(new) if new else args.prompt)
+    print(continue_text(processor, args.prompt, prompt[1:], tokens[len(prompt):]))
     return 0
+
+
+def continue_text(processor, prompt_text: str, prompt_ids: list[int], new_ids: list[int]) -> str:
+    """The prompt as typed followed by the decoded continuation. Pieces decode with their word boundaries only in
+    context (a lone "▁word" loses its space), so the prompt and continuation are decoded together and the prompt's
+    own decoding is cut off the front."""
+    new_ids = [t for t in new_ids if t != processor.eos_id()]
+    whole, head = processor.decode([*prompt_ids, *new_ids]), processor.decode(prompt_ids)
+    return prompt_text + (whole[len(head):] if whole.startswith(head) else processor.decode(new_ids))
 
 
 def export_main(argv: Sequence[str] | None = None) -> int:
