@@ -31,7 +31,8 @@ import torch
 import torch.distributed as dist
 import torch.distributed.checkpoint as dcp
 from torch import nn
-from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+from torch.distributed.checkpoint.state_dict import (get_model_state_dict, get_state_dict, set_model_state_dict,
+                                                     set_state_dict)
 
 from manifests import write_manifest
 
@@ -180,26 +181,22 @@ def load_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.O
     restores this rank's random generators when the checkpoint has them; returns the train_state."""
     path = Path(path)
     _require_complete(path)
-    state: dict[str, Any]
     if optimizer is None:
-        from torch.distributed.checkpoint.state_dict import get_model_state_dict, set_model_state_dict
-
         state = {"model": get_model_state_dict(model)}
-        with _quiet_single_process():
-            dcp.load(state, checkpoint_id=str(path))
-        set_model_state_dict(model, state["model"])
     else:
         model_state, optimizer_state = get_state_dict(model, optimizer)
         state = {"model": model_state, "optimizer": optimizer_state}
-        with _quiet_single_process():
-            dcp.load(state, checkpoint_id=str(path))
-        set_state_dict(model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optimizer"])
+    with _quiet_single_process():
+        dcp.load(state, checkpoint_id=str(path))  # in place, into this rank's shards
+    if optimizer is None:
+        set_model_state_dict(model, state["model"])
+        return read_train_state(path)
+    set_state_dict(model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optimizer"])
     rank_rng = path / RNG_DIR / f"rank-{_rank():05d}.pt"
-    if optimizer is not None:
-        if rank_rng.is_file():
-            set_rng_state(torch.load(rank_rng, weights_only=True))
-        else:  # resumed on more ranks than saved: the new ranks keep the generators they were seeded with
-            log.warning("%s has no random generator state for rank %d; keeping this rank's seeded state", path, _rank())
+    if rank_rng.is_file():
+        set_rng_state(torch.load(rank_rng, weights_only=True))
+    else:  # resumed on more ranks than saved: the new ranks keep the generators they were seeded with
+        log.warning("%s has no random generator state for rank %d; keeping this rank's seeded state", path, _rank())
     return read_train_state(path)
 
 

@@ -381,7 +381,7 @@ class MixtureBatches:
         return batch[:, :-1], batch[:, 1:]
 
     def documents(self, window: tuple[str | None, int]) -> list[str]:
-        return self.sources[window[0]].documents((window[0], window[1]))
+        return self.sources[window[0]].documents(window)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         while True:

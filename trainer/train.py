@@ -118,6 +118,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
     rows = slice(world.rank * config.batch_size // world.world_size,
                  (world.rank + 1) * config.batch_size // world.world_size)
     validation = open_validation(data_dir, config) if config.eval_every else {}
+    validation_weights = mixture_weights(data_dir) if config.eval_every else {}
 
     # Built on the meta device (no memory), wrapped and sharded there, then materialized: each rank only ever
     # allocates its own shard. init_weights(seed) draws each parameter from its own seeded generator, so the weights
@@ -208,8 +209,7 @@ def run(config: TrainConfig, data_dir: str | Path, command: str | None = None) -
             tokens_since_log += config.tokens_per_step
 
             if config.eval_every and (step % config.eval_every == 0 or step == config.max_steps):
-                val_loss = evaluate(model, validation, mixture_weights(data_dir), config, rows, device, world,
-                                    autocast)
+                val_loss = evaluate(model, validation, validation_weights, config, rows, device, world, autocast)
                 if world.is_main:
                     log.info("step %d | validation loss %s", step,
                              " | ".join(f"{name} {value:.4f}" for name, value in val_loss.items()))
