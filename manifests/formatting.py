@@ -20,11 +20,16 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def human_bytes(n: float | None) -> str:
+def human_bytes(n: float | None, decimal: bool = False) -> str:
+    """`1.5 MiB`; with `decimal`, powers of 1000 and thousands separators (`1.6 MB`), as cloud prices are quoted."""
     if n is None:
         return "-"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+    if decimal:
+        base, units, sep = 1000, ("B", "KB", "MB", "GB", "TB"), ","
+    else:
+        base, units, sep = 1024, ("B", "KiB", "MiB", "GiB", "TiB"), ""
+    for unit in units:
+        if abs(n) < base or unit == units[-1]:
+            return f"{n:{sep}.0f} {unit}" if unit == "B" else f"{n:{sep}.1f} {unit}"
+        n /= base
     return str(n)

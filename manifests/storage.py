@@ -99,8 +99,6 @@ def file_digest(path: str) -> tuple[int, str]:
 
 
 MODEL_CACHE_ENV = "LLAMIX_MODEL_CACHE"  # where remote models are copied; default <tmp>/llamix-models
-_copy_locks: dict[str, threading.Lock] = {}
-_copy_locks_guard = threading.Lock()
 
 
 def model_cache_dir() -> Path:
@@ -118,15 +116,12 @@ def _remote_metadata(path: str):
     return found[0]
 
 
-def _process_lock(key: str) -> threading.Lock:
-    with _copy_locks_guard:
-        return _copy_locks.setdefault(key, threading.Lock())
-
-
 @contextmanager
 def _machine_lock(lock_path: Path) -> Iterator[None]:
-    """An exclusive lock on `lock_path` across the processes of one machine (a Dataflow worker runs one SDK process
-    per core: only the first copies a multi-GB model, the others wait and reuse it)."""
+    """An exclusive lock on `lock_path` across the processes and threads of one machine (a Dataflow worker runs one
+    SDK process per core: only the first copies a multi-GB model, the others wait and reuse it). The file is opened
+    afresh by every caller, and `flock` locks belong to an open file, so threads of one process exclude each other
+    too."""
     try:
         import fcntl
     except ImportError:  # not POSIX: the temp-then-rename below still keeps every copy whole
@@ -145,8 +140,8 @@ def local_copy(path: str, cache_dir: str | None = None) -> str:
 
     Models named by `gs://…` are fetched here by `DoFn.setup`, never pickled with the DoFn. The cache entry is
     `<cache>/<sha256 of url, size and modification time>/<file name>`, so a model replaced at the same URL is copied
-    again. The copy is written to a temporary name and renamed; a lock per process and one per machine make two
-    DoFn instances (threads or processes of one worker) copy it once and share it.
+    again. The copy is written to a temporary name and renamed; a lock per machine makes two DoFn instances (threads
+    or processes of one worker) copy it once and share it.
     """
     if not has_scheme(path):
         return path
@@ -154,18 +149,18 @@ def local_copy(path: str, cache_dir: str | None = None) -> str:
     identity = f"{path}\n{meta.size_in_bytes}\n{meta.last_updated_in_seconds}"
     cache = Path(cache_dir) if cache_dir else model_cache_dir()
     target = cache / hashlib.sha256(identity.encode()).hexdigest()[:16] / posixpath.basename(path)
-    with _process_lock(str(target)):
-        if target.exists():
+    if target.exists():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _machine_lock(target.parent / ".lock"):
+        if target.exists():  # another process or thread of this machine copied it while we waited
             return str(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with _machine_lock(target.parent / ".lock"):
-            if target.exists():  # another process of this machine copied it while we waited
-                return str(target)
-            started = time.monotonic()
-            partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
-            with open_read(path) as src, open(partial, "wb") as out:
-                shutil.copyfileobj(src, out, _HASH_CHUNK)
-            partial.replace(target)
-            log.info("copied %s to %s (%d bytes, %.1fs)", path, target, target.stat().st_size,
-                     time.monotonic() - started)
+        started = time.monotonic()
+        # A name of its own per writer: without `fcntl` there is no lock, and concurrent copies must not mix.
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        with open_read(path) as src, open(partial, "wb") as out:
+            shutil.copyfileobj(src, out, _HASH_CHUNK)
+        partial.replace(target)
+        log.info("copied %s to %s (%d bytes, %.1fs)", path, target, target.stat().st_size,
+                 time.monotonic() - started)
     return str(target)

@@ -75,10 +75,12 @@ COMMANDS = {
 
 
 class _DropBeamImportNoise(logging.Filter):
-    """Beam warns on import that the optional GCP client libraries are absent; they are the `gcp` extra."""
+    """Beam warnings that say nothing is wrong: on import, that the optional GCP client libraries are absent (they are
+    the `gcp` extra); and "No shards found to finalize" from a sink with skip_if_empty (the dead-letter output of a
+    run in which nothing failed)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("apitools not found")
+        return not record.getMessage().startswith(("apitools not found", "No shards found to finalize"))
 
 
 def configure_logging() -> None:

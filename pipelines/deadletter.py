@@ -9,8 +9,9 @@ element then becomes one dead-letter record
     {"source", "step", "ids", "path", "error", "message", "traceback"}
 
 on the `dead_letter` output, and its documents are counted as dropped with reason `error` at `step`; the funnel
-invariant (in = kept + dropped) holds. `run_source_pipeline` writes the records to `OUT/dead_letter/part-*.jsonl` and
-the manifest's `dead_letter` block (count, count per step, first examples).
+invariant (in = kept + dropped) holds. The runtime applies a source's extract inside `with DeadLetters(source)`, and
+the extract's steps are written `guarded("clean", CleanArticles())`; `run_source_pipeline` writes the records to
+`OUT/dead_letter/part-*.jsonl` and the manifest's `dead_letter` block (count, count per step, first examples).
 
 What is not a document's fault still fails the bundle, and so the run: `MemoryError`, `OSError` (a model or file
 that cannot be read, a lost connection), `ImportError`, anything that is not an `Exception` (KeyboardInterrupt,
@@ -24,18 +25,22 @@ a document that failed there would still reach the step that decides and be coun
 """
 from __future__ import annotations
 
+import heapq
 import json
 import traceback as tb
+from contextvars import ContextVar
 from typing import Any, Callable, Iterable, Sequence
 
 import apache_beam as beam
 
+from manifests.manifest import MAX_ERROR_EXAMPLES
 from pipelines.funnel import STEP_ERROR, StepCounter, hold_counts
 
 DEAD_LETTER = "dead_letter"
 DEAD_LETTER_DIR = "dead_letter"
 # Long tracebacks and messages are cut (the record is for finding the bug, not for replaying the document).
 MAX_TRACEBACK_CHARS = 4000
+EXAMPLE_TRACEBACK_CHARS = 1000  # the manifest's examples keep the end of the record's traceback
 MAX_MESSAGE_CHARS = 1000
 MAX_IDS = 20
 
@@ -139,71 +144,91 @@ class Guarded(beam.PTransform):
     """`ParDo(dofn)` whose failing elements go to the dead-letter output; `.dead_letters` after applying it.
 
     `documents(element)` gives the documents an element stands for (default: it is one), for the error count and
-    the record's ids. `tags`: the inner DoFn's own tagged outputs, passed through; with tags the result is the
-    `DoOutputsTuple` (main output under `main`), else the main PCollection.
+    the record's ids.
     """
 
     def __init__(self, source: str, step: str, dofn: beam.DoFn, *side_args,
-                 documents: Callable[[Any], list] = one_document, tags: Sequence[str] = (), **side_kwargs):
+                 documents: Callable[[Any], list] = one_document, **side_kwargs):
         super().__init__()
         self.dofn = _GuardedDoFn(dofn, source, step, documents)
         self.side_args, self.side_kwargs = side_args, side_kwargs
-        self.tags = tuple(tags)
         self.dead_letters = None
 
     def expand(self, pcoll):
         outputs = pcoll | beam.ParDo(self.dofn, *self.side_args, **self.side_kwargs).with_outputs(
-            DEAD_LETTER, *self.tags, main="main")
+            DEAD_LETTER, main="main")
         self.dead_letters = outputs[DEAD_LETTER]
-        return outputs if self.tags else outputs.main
+        return outputs.main
+
+
+# The `DeadLetters` of the graph being built, if any: set by `with DeadLetters(source)` around applying an extract.
+_active_guard: ContextVar[DeadLetters | None] = ContextVar("llamix_dead_letters", default=None)
 
 
 class DeadLetters:
-    """Collects the dead-letter outputs of a source's guarded steps while its graph is built.
+    """Collects the dead-letter outputs of the guarded steps applied inside its `with` block.
 
-        guard = DeadLetters(SOURCE)
-        docs = pages | "Clean" >> guard("clean", CleanPages())
-        return docs, guard.merged_with(read_errors)
+        with DeadLetters(run.source) as guard:
+            docs, errors = paths | "Extract" >> extract   # its steps use `guarded(step, dofn)`
+        dead_letters = guard.collections()
+
+    Beam expands a transform while it is applied, so every `guarded` step nested in `extract` sees the guard.
     """
 
     def __init__(self, source: str):
         self.source = source
         self._steps: list[Guarded] = []
+        self._token = None
+
+    def __enter__(self) -> DeadLetters:
+        self._token = _active_guard.set(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _active_guard.reset(self._token)
+        self._token = None
 
     def __call__(self, step: str, dofn: beam.DoFn, *side_args, **kwargs) -> Guarded:
-        guarded = Guarded(self.source, step, dofn, *side_args, **kwargs)
-        self._steps.append(guarded)
-        return guarded
+        guarded_step = Guarded(self.source, step, dofn, *side_args, **kwargs)
+        self._steps.append(guarded_step)
+        return guarded_step
 
     def collections(self) -> list:
         return [g.dead_letters for g in self._steps if g.dead_letters is not None]
 
-    def merged_with(self, errors, label: str = "WithDeadLetters"):
-        """The read errors and every dead-letter record in one PCollection: `run_source_pipeline` tells them apart
-        (`is_dead_letter`) and writes each where it belongs."""
-        return (errors, *self.collections()) | label >> beam.Flatten()
 
-
-def is_dead_letter(record: dict) -> bool:
-    return "step" in record and "traceback" in record
-
-
-def summarize_dead_letters(records: Iterable[dict], max_examples: int) -> dict:
-    """The manifest's `dead_letter` block: count of documents, per step, and the first records (by step, ids)."""
-    records = sorted(records, key=lambda r: (r["step"], r["ids"], r["error"]))
-    by_step: dict[str, int] = {}
-    for record in records:
-        by_step[record["step"]] = by_step.get(record["step"], 0) + record["documents"]
-    examples = [{k: v for k, v in r.items() if k != "traceback"} | {"traceback": r["traceback"][-1000:]}
-                for r in records[:max_examples]]
-    return {"count": sum(by_step.values()), "records": len(records), "by_step": dict(sorted(by_step.items())),
-            "examples": examples}
-
-
-def guarded(guard: DeadLetters | None, step: str, dofn: beam.DoFn, *side_args,
-            documents: Callable[[Any], list] = one_document, **side_kwargs) -> beam.PTransform:
-    """For reusable transforms (line dedup, language ID, perplexity, near dedup): `guard(step, dofn)` inside a
-    source's graph, a plain `ParDo` when the transform is used on its own without a `DeadLetters`."""
+def guarded(step: str, dofn: beam.DoFn, *side_args, documents: Callable[[Any], list] = one_document,
+            **side_kwargs) -> beam.PTransform:
+    """`dofn` as a guarded step of the `DeadLetters` whose block the graph is built in; a plain `ParDo` when there
+    is none (a transform used on its own: a document that raises fails the run)."""
+    guard = _active_guard.get()
     if guard is None:
         return beam.ParDo(dofn, *side_args, **side_kwargs)
     return guard(step, dofn, *side_args, documents=documents, **side_kwargs)
+
+
+def _example_order(record: dict) -> tuple:
+    return record["step"], record["ids"], record["error"]
+
+
+def summarize_dead_letters(funnel: Sequence[dict], records: Iterable[dict]) -> dict:
+    """The manifest's `dead_letter` block: documents set aside, per step (from the funnel's `error` drops), the
+    number of records, and the first records (by step, ids). `records` is read once, keeping only the examples;
+    the documents they stand for must add up to the funnel's count."""
+    by_step = {s["step"]: s["dropped"][STEP_ERROR] for s in funnel if STEP_ERROR in s["dropped"]}
+    count = sum(by_step.values())
+    read = {"records": 0, "documents": 0}
+
+    def tallied(records: Iterable[dict]) -> Iterable[dict]:
+        for record in records:
+            read["records"] += 1
+            read["documents"] += record["documents"]
+            yield record
+
+    first = heapq.nsmallest(MAX_ERROR_EXAMPLES, tallied(records), key=_example_order)
+    if read["documents"] != count:
+        raise RuntimeError(f"{read['records']} dead-letter records stand for {read['documents']} documents but the "
+                           f"funnel counts {count} dropped with reason {STEP_ERROR!r}")
+    examples = [{**r, "traceback": r["traceback"][-EXAMPLE_TRACEBACK_CHARS:]} for r in first]
+    return {"count": count, "records": read["records"], "by_step": dict(sorted(by_step.items())),
+            "examples": examples}

@@ -8,7 +8,6 @@ Each folder gets its manifest; the last one leads back through the others to the
 """
 from __future__ import annotations
 
-
 import argparse
 import dataclasses
 import logging

@@ -38,6 +38,7 @@ import resource
 import sys
 import tempfile
 import time
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,7 @@ from typing import Any, Iterator, Sequence
 import yaml
 
 from manifests import read_manifest
+from manifests.formatting import human_bytes
 from pipelines.runtime import InputFile, probing
 
 log = logging.getLogger(__name__)
@@ -196,7 +198,7 @@ class SampleProbe:
         yield
         self.cpu_seconds, self.wall_seconds = _cpu_seconds() - cpu, time.perf_counter() - wall
 
-    def finished(self, pipeline, result) -> None:
+    def finished(self, result) -> None:
         infos = getattr(result, "monitoring_infos", None)
         self.shuffle_bytes = shuffled_bytes(self._proto, infos()) if infos else None
 
@@ -329,7 +331,7 @@ def _refuse_options(source_argv: Sequence[str]) -> None:
 
 
 def measure_sample(source: str, source_argv: Sequence[str], max_files: int | None,
-                   target_bytes: int | None) -> tuple[Measurement, FullInput, SampleProbe]:
+                   target_bytes: int | None) -> tuple[Measurement, FullInput]:
     """Runs `llamix run SOURCE` over a sample of its inputs in a temporary folder and returns what it measured."""
     _refuse_options(source_argv)
     module = importlib.import_module(f"pipelines.sources.{source}")
@@ -348,15 +350,14 @@ def measure_sample(source: str, source_argv: Sequence[str], max_files: int | Non
     )
     full = FullInput(len(probe.all_files), sum(f.size for f in probe.all_files),
                      max(f.size for f in probe.all_files))
-    return measurement, full, probe
+    return measurement, full
 
 
 def plan_and_prices(args: argparse.Namespace) -> tuple[Plan, Prices]:
     prices = load_prices(args.prices)
     overrides = {"vcpu_hour": args.vcpu_hour_usd, "memory_gb_hour": args.gb_hour_usd,
                  "pd_gb_hour": args.pd_gb_hour_usd, "shuffle_gb": args.shuffle_gb_usd}
-    prices = Prices(**{**asdict(prices), "machine_types": prices.machine_types,
-                       **{k: v for k, v in overrides.items() if v is not None}})
+    prices = dataclasses.replace(prices, **{k: v for k, v in overrides.items() if v is not None})
     if args.vcpus:
         machine = MachineType(args.machine_type or f"custom-{args.vcpus}", args.vcpus,
                               args.memory_gb if args.memory_gb else 3.75 * args.vcpus)
@@ -396,13 +397,6 @@ def _hours(h: float) -> str:
     return f"{h * 60:,.1f} min" if h < 1 else f"{h:,.1f} h"
 
 
-def _bytes(n: float) -> str:
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n:,.0f} B"
-
-
 def _usd(x: float) -> str:
     return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:.4f}"
 
@@ -423,20 +417,21 @@ def print_report(source: str, report: dict[str, Any], console) -> None:
     table.add_column("how", style="dim")
     rows = [
         ("sample files", f"{s['files']:,} of {full['files']:,}", "spread evenly over the sorted input"),
-        ("sample bytes", _bytes(s["bytes"]), "input bytes as stored"),
+        ("sample bytes", human_bytes(s["bytes"], decimal=True), "input bytes as stored"),
         ("sample documents read", f"{s['docs_read']:,}", "funnel: first step in"),
         ("sample documents kept", f"{s['docs_kept']:,}", "funnel: last step kept"),
         ("sample CPU / wall", f"{s['cpu_seconds']:.1f} s / {s['wall_seconds']:.1f} s", "DirectRunner, this machine"),
         ("throughput", f"{p['throughput_mb_per_cpu_s'] or 0:,.3f} MB/s per core", "sample bytes / CPU seconds"),
-        ("full input", f"{full['files']:,} files, {_bytes(full['bytes'])}", ""),
+        ("full input", f"{full['files']:,} files, {human_bytes(full['bytes'], decimal=True)}", ""),
         ("projected documents", f"{p['docs_read']:,} read, {p['docs_kept']:,} kept",
          f"kept/read {p['kept_ratio']:.1%}" if p["kept_ratio"] is not None else ""),
-        ("projected output", _bytes(p["output_gb"] * 1e9), "Parquet bytes per input byte × full"),
+        ("projected output", human_bytes(p["output_gb"] * 1e9, decimal=True), "Parquet bytes per input byte × full"),
         ("vCPU-hours of work", f"{p['vcpu_hours']:,.2f}", "CPU s per byte × full bytes"),
         ("wall time", _hours(p["wall_hours"]),
          f"{plan['overhead_minutes']:g} min overhead + work / ({p['parallel_slots']} slots × {plan['utilization']:g})"),
         ("worker-hours", f"{p['worker_hours']:,.2f}", "workers × wall time"),
-        ("shuffled", _bytes(p["shuffle_gb"] * 1e9), "measured GroupByKey input" if p["shuffle_measured"] else "assumed"),
+        ("shuffled", human_bytes(p["shuffle_gb"] * 1e9, decimal=True),
+         "measured GroupByKey input" if p["shuffle_measured"] else "assumed"),
         ("cost: vCPU", _usd(cost["vcpu"]), f"{plan['vcpus']} vCPU × {_rate(prices['vcpu_hour'])}/h"),
         ("cost: memory", _usd(cost["memory"]), f"{plan['memory_gb']:g} GB × {_rate(prices['memory_gb_hour'])}/h"),
         ("cost: disk", _usd(cost["disk"]), f"{plan['disk_gb']:g} GB PD × {_rate(prices['pd_gb_hour'])}/h"),
@@ -465,7 +460,7 @@ def main(argv: list[str]) -> int:
     args, source_argv = build_parser().parse_known_args(rest)
     plan, prices = plan_and_prices(args)
     target = args.sample_bytes if args.sample_bytes else (None if args.sample_files else DEFAULT_SAMPLE_BYTES)
-    measurement, full, _ = measure_sample(source, source_argv, args.sample_files, target)
+    measurement, full = measure_sample(source, source_argv, args.sample_files, target)
     report = estimate_report(measurement, full, plan, prices)
     if args.json:
         print(json.dumps({"source": source, **report}, indent=2))

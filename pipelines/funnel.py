@@ -6,14 +6,13 @@ Committed values only, so that a retried bundle is never counted twice.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from collections import defaultdict
 from typing import Mapping, Sequence
 
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
-
-from pipelines.progress import note_count
 
 NAMESPACE = "llamix"
 INPUT_ERROR = "input_error"
@@ -22,6 +21,34 @@ STEP_ERROR = "error"
 
 # Counter updates held back while a guarded step processes one element (see `hold_counts`).
 _held = threading.local()
+
+
+class _Tally:
+    """Counter totals of the bundles that run in this process, while a local display is on (pipelines/progress.py)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def add(self, name: str, n: int) -> None:
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0) + n
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+# Set by `progress.RunDisplay` while a local display is on; None otherwise (so always on Dataflow workers).
+_tally: _Tally | None = None
+
+
+def note_count(name: str, n: int) -> None:
+    """Adds `n` to counter `name` (without the `llamix/` namespace) in the local tally; a no-op unless a display is
+    on in this process."""
+    tally = _tally
+    if tally is not None:
+        tally.add(name, n)
 
 
 def _count(counter, n: int) -> None:
@@ -109,13 +136,22 @@ def stat_counter(source: str, lang: str, what: str):
     return Metrics.counter(NAMESPACE, f"stats/{source}/{lang}/{what}")
 
 
-def committed_counters(result) -> dict[str, int]:
-    """Committed values of every `llamix` counter of a finished pipeline, by name."""
-    query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+def counter_totals(result, attempted: bool = False) -> dict[str, int]:
+    """Values of every `llamix` counter by name: committed ones of a finished pipeline, or with `attempted` those so
+    far (live on runners that report them while running; none on a runner without metrics while running)."""
+    try:
+        query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    except NotImplementedError:
+        if not attempted:
+            raise
+        return {}
     totals: dict[str, int] = defaultdict(int)
     for counter in query["counters"]:
-        totals[counter.key.metric.name] += counter.committed or 0
+        totals[counter.key.metric.name] += (counter.attempted if attempted else counter.committed) or 0
     return dict(totals)
+
+
+committed_counters = functools.partial(counter_totals, attempted=False)
 
 
 def funnel_from_counters(source: str, steps: Sequence[str], counters: Mapping[str, int]) -> list[dict]:

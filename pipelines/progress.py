@@ -28,9 +28,10 @@ from typing import IO, Iterator, Mapping, Sequence
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from apache_beam.metrics.metric import MetricsFilter
 
-NAMESPACE = "llamix"  # as pipelines/funnel.py
+from pipelines import funnel
+from pipelines.funnel import NAMESPACE, counter_totals, funnel_from_counters
+
 FILES_READ = "progress/files_read"
 BYTES_READ = "progress/bytes_read"
 DEFAULT_INTERVAL_S = 1.0
@@ -45,38 +46,9 @@ class CountInputFiles(beam.DoFn):
 
     def process(self, indexed_file: tuple[int, str, int]):
         index, path, size = indexed_file
-        self._files.inc()
-        self._bytes.inc(size)
-        note_count(FILES_READ, 1)
-        note_count(BYTES_READ, size)
+        funnel._count(self._files, 1)
+        funnel._count(self._bytes, size)
         yield index, path
-
-
-class _Tally:
-    """Counter totals of the bundles that run in this process, while a local display is on."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-
-    def add(self, name: str, n: int) -> None:
-        with self._lock:
-            self._counts[name] = self._counts.get(name, 0) + n
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
-
-
-_tally: _Tally | None = None
-
-
-def note_count(name: str, n: int) -> None:
-    """Adds `n` to counter `name` (without the `llamix/` namespace) in the local tally; a no-op unless a display is
-    on in this process (so always on Dataflow workers)."""
-    tally = _tally
-    if tally is not None:
-        tally.add(name, n)
 
 
 @dataclass
@@ -94,12 +66,7 @@ class Snapshot:
 def snapshot_from_counters(counters: Mapping[str, int], source: str, steps: Sequence[str], files_total: int,
                            bytes_total: int) -> Snapshot:
     """Aggregates counter totals (named as in the `llamix` namespace) into a display frame."""
-    rows = []
-    for step in steps:
-        prefix = f"{source}/{step}/"
-        kept = counters.get(prefix + "kept", 0)
-        dropped = sum(v for k, v in counters.items() if k.startswith(prefix + "dropped/"))
-        rows.append((step, kept + dropped, kept))
+    rows = [(row["step"], row["in"], row["kept"]) for row in funnel_from_counters(source, steps, counters)]
     return Snapshot(min(counters.get(FILES_READ, 0), files_total) if files_total else counters.get(FILES_READ, 0),
                     files_total, counters.get(BYTES_READ, 0), bytes_total, rows)
 
@@ -110,10 +77,10 @@ def _mb(n: int) -> str:
 
 def format_line(frame: Snapshot) -> str:
     """`files 3/10 · 12.0/40.0 MB · read 1,200 → line_dedup 800 → lang_id 310`: one plain-text frame."""
-    funnel = " → ".join(f"{step} {kept:,}" for step, _, kept in frame.steps if _ or kept)
+    kept_steps = " → ".join(f"{step} {kept:,}" for step, _, kept in frame.steps if _ or kept)
     line = (f"files {frame.files_read:,}/{frame.files_total:,} · "
             f"{_mb(frame.bytes_read)}/{_mb(frame.bytes_total)}")
-    return f"{line} · kept {funnel}" if funnel else line
+    return f"{line} · kept {kept_steps}" if kept_steps else line
 
 
 @dataclass
@@ -161,19 +128,17 @@ class RunDisplay:
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     def __enter__(self) -> "RunDisplay":
-        global _tally
         if self.enabled:
-            _tally = _Tally()
+            funnel._tally = funnel._Tally()
             self._thread = threading.Thread(target=self._render_loop, name="llamix-progress", daemon=True)
             self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        global _tally
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
-        _tally = None
+        funnel._tally = None
 
     def follow(self, result) -> None:
         """Waits for the pipeline. A runner that returns before the job ends (Dataflow) is polled for its attempted
@@ -185,14 +150,16 @@ class RunDisplay:
 
         while not PipelineState.is_terminal(result.state):
             result.wait_until_finish(duration=int(self.interval * 1000))
-            self._remote_counts = attempted_counters(result)
-        if _tally is not None and not _tally.snapshot():
+            self._remote_counts = counter_totals(result, attempted=True)
+        tally = funnel._tally
+        if tally is not None and not tally.snapshot():
             # Nothing reached the local tally (a remote or multi-process run): show the final counts.
-            self._remote_counts = attempted_counters(result)
+            self._remote_counts = counter_totals(result, attempted=True)
 
     # -- rendering -------------------------------------------------------------------------------------------------
     def frame(self) -> Snapshot:
-        counts = self._remote_counts if self._remote_counts is not None else (_tally.snapshot() if _tally else {})
+        tally = funnel._tally
+        counts = self._remote_counts if self._remote_counts is not None else (tally.snapshot() if tally else {})
         return snapshot_from_counters(counts, self.source, self.steps, self.files_total, self.bytes_total)
 
     def _render_loop(self) -> None:
@@ -226,19 +193,3 @@ class RunDisplay:
                 live.update(renderable())
             live.update(renderable())
 
-
-def attempted_counters(result) -> dict[str, int]:
-    """Attempted values of every `llamix` counter so far (live on runners that report them while running)."""
-    totals: dict[str, int] = {}
-    try:
-        query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
-    except NotImplementedError:  # a runner without metrics while running
-        return totals
-    for counter in query["counters"]:
-        name = counter.key.metric.name
-        totals[name] = totals.get(name, 0) + (counter.attempted or 0)
-    return totals
-
-
-def display(source: str, steps: Sequence[str], files_total: int, bytes_total: int) -> RunDisplay:
-    return RunDisplay(source, steps, files_total, bytes_total)

@@ -10,7 +10,7 @@ import json
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -18,8 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from manifests import read_manifest, storage, summarize_errors, write_manifest
-from manifests.manifest import MAX_ERROR_EXAMPLES
-from pipelines.deadletter import DEAD_LETTER_DIR, is_dead_letter, summarize_dead_letters
+from pipelines.deadletter import DEAD_LETTER_DIR, DeadLetters, summarize_dead_letters
 from pipelines.documents import PARTITIONED_DOC_GLOBS, DocumentStats, WriteDocuments, document_patterns
 from pipelines.funnel import committed_counters, extras_from_counters, funnel_from_counters, stats_from_counters
 from pipelines import progress
@@ -43,7 +42,7 @@ _input_probe: ContextVar = ContextVar("llamix_input_probe", default=None)
 @contextlib.contextmanager
 def probing(probe):
     """Within the block, `run_source_pipeline` reads only `probe.choose(files)` ((index, InputFile) pairs) of the
-    matched files, runs inside `probe.measure(pipeline)`, and then calls `probe.finished(pipeline, result)`."""
+    matched files, runs inside `probe.measure(pipeline)`, and then calls `probe.finished(result)`."""
     token = _input_probe.set(probe)
     try:
         yield probe
@@ -156,14 +155,33 @@ def _document_outputs(run: SourceRun) -> list[tuple[str, int]]:
     return outputs
 
 
-def _error_outputs(output: str, folder: str = REJECTED_DIR) -> tuple[list[tuple[str, int]], list[dict]]:
-    """The rejected/input_errors (or dead_letter/part) files as outputs, and the error records they hold."""
+def _error_outputs(output: str) -> tuple[list[tuple[str, int]], list[dict]]:
+    """The rejected/input_errors files as outputs, and the error records they hold."""
     outputs, records = [], []
-    for path in _matched(storage.join(output, folder, "*.jsonl")):
+    for path in _matched(storage.join(output, REJECTED_DIR, "*.jsonl")):
         in_file = [json.loads(line) for line in read_lines(path)]
         records += in_file
         outputs.append((storage.relpath(path, output), len(in_file)))
     return outputs, records
+
+
+def _count_lines(path: str) -> int:
+    """Non-empty lines of a JSON-lines file, read line by line."""
+    with storage.open_read(path) as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _stream_records(paths: Sequence[str]) -> Iterator[dict]:
+    """The records of JSON-lines files, one at a time (dead-letter output can be large)."""
+    for path in paths:
+        with storage.open_read(path) as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except ValueError as err:
+                    raise ValueError(f"{path}, line {number}: expected one JSON record ({err})") from err
 
 
 def scratch_dir(output: str) -> str:
@@ -212,17 +230,18 @@ def build_source_pipeline(run: SourceRun, extract: beam.PTransform, files: Seque
         | "SpreadFiles" >> beam.Reshuffle()
         | "CountInputFiles" >> beam.ParDo(CountInputFiles())
     )
-    docs, errors = paths | "Extract" >> extract
+    # The runtime owns the dead-letter guard: every `guarded` step the extract applies reports to it.
+    with DeadLetters(run.source) as guard:
+        docs, errors = paths | "Extract" >> extract
     docs | "WriteDocuments" >> WriteDocuments(run.output, run.num_shards, run.partitions, run.partition_of)
     docs | "DocumentStats" >> DocumentStats(storage.join(scratch, "lengths"))
-    # The extract's errors hold both unreadable input and the dead-letter records of its guarded steps.
-    errors, dead_letters = errors | "SplitDeadLetters" >> beam.Partition(lambda e, _: int(is_dead_letter(e)), 2)
     (
-        dead_letters
+        guard.collections()
+        | "FlattenDeadLetters" >> beam.Flatten(pipeline=pipeline)
         | "DeadLettersToJson" >> beam.Map(lambda e: json.dumps(e, ensure_ascii=False, sort_keys=True))
         | "WriteDeadLetters" >> beam.io.WriteToText(
             storage.join(run.output, DEAD_LETTER_DIR, "part"), file_name_suffix=".jsonl",
-            shard_name_template="-SSSSS-of-NNNNN",
+            shard_name_template="-SSSSS-of-NNNNN", skip_if_empty=True,
         )
     )
     (
@@ -243,7 +262,8 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
     Returns the manifest as written.
     """
     files = match_inputs(run.inputs)
-    check_models(run.models, beam_options(run.beam_argv))
+    options = beam_options(run.beam_argv)
+    check_models(run.models, options)
     # `llamix estimate` reads a sample of the files; each keeps its index in the full list (its dedup group).
     probe = _input_probe.get()
     indexes = None
@@ -251,13 +271,13 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         indexes, files = zip(*probe.choose(files))
     prepare_output_dir(run.output, run.overwrite)
     scratch = scratch_dir(run.output)
-    pipeline = build_source_pipeline(run, extract, files, beam_options(run.beam_argv), indexes)
+    pipeline = build_source_pipeline(run, extract, files, options, indexes)
     measuring = probe.measure(pipeline) if probe else contextlib.nullcontext()
-    with measuring, progress.display(run.source, run.steps, len(files), sum(f.size for f in files)) as shown:
+    with measuring, progress.RunDisplay(run.source, run.steps, len(files), sum(f.size for f in files)) as shown:
         result = pipeline.run()
         shown.follow(result)
     if probe is not None:
-        probe.finished(pipeline, result)
+        probe.finished(result)
 
     counters = committed_counters(result)
     funnel = funnel_from_counters(run.source, run.steps, counters)
@@ -272,13 +292,10 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         raise RuntimeError(f"{run.output}: {written} documents written but the funnel's last step kept "
                            f"{funnel[-1]['kept']}; a step counts what it does not emit (or the reverse)")
     error_outputs, error_records = _error_outputs(run.output)
-    dead_letter_outputs, dead_letter_records = _error_outputs(run.output, DEAD_LETTER_DIR)
-    empty = [storage.join(run.output, path) for path, rows in dead_letter_outputs if rows == 0]
-    if empty:  # the sink writes an empty file when no document failed: a clean run has no dead_letter folder
-        FileSystems.delete(empty)
-        if len(empty) == len(dead_letter_outputs):
-            delete_tree(storage.join(run.output, DEAD_LETTER_DIR))
-    outputs += error_outputs + [(path, rows) for path, rows in dead_letter_outputs if rows]
+    dead_letter_files = _matched(storage.join(run.output, DEAD_LETTER_DIR, "*.jsonl"))
+    if not dead_letter_files:  # the sink skips writing when no document failed: a clean run has no dead_letter folder
+        delete_tree(storage.join(run.output, DEAD_LETTER_DIR))
+    outputs += error_outputs + [(storage.relpath(path, run.output), _count_lines(path)) for path in dead_letter_files]
 
     by_language = stats_from_counters(counters)
     for row in by_language:
@@ -302,7 +319,7 @@ def run_source_pipeline(run: SourceRun, extract: beam.PTransform) -> dict:
         funnel=funnel,
         stats=stats,
         input_errors=summarize_errors(error_records),
-        dead_letter=summarize_dead_letters(dead_letter_records, MAX_ERROR_EXAMPLES),
+        dead_letter=summarize_dead_letters(funnel, _stream_records(dead_letter_files)),
     )
     return read_manifest(run.output)
 

@@ -12,6 +12,8 @@ from pipelines.sources.commoncrawl import CCNetConfig
 
 DATA = Path(__file__).parent / "data" / "commoncrawl"
 LID = str(Path(__file__).parent.parent / "models" / "lid.176.ftz")
+# The sample `llamix demo` runs on.
+DEMO_CRAWL = str(Path(__file__).parent.parent / "pipelines" / "demo_data" / "commoncrawl" / "*.warc.wet.gz")
 GOOD = [str(DATA / "CC-MAIN-2026-01-00000.warc.wet.gz"), str(DATA / "CC-MAIN-2026-01-00001.warc.wet.gz")]
 BAD = [str(DATA / name) for name in ("bad-truncated.warc.wet.gz", "bad-content-length.warc.wet.gz",
                                      "bad-non-utf8.warc.wet.gz", "bad-empty.warc.wet.gz")]

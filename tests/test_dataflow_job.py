@@ -299,7 +299,7 @@ def single_key_steps(proto) -> list[str]:
                     if s.unique_name in fns and keys_everything_alike(fns[s.unique_name])]
         if constant and not isinstance(enclosing_combine_fn(tid), BOUNDED_COMBINE_FNS):
             problems.append(f"{transform.unique_name}: every element gets the same key in {constant}")
-    for step, _, fn in pickled_fns(proto):
+    for step, fn in fns.items():
         if isinstance(fn, UNBOUNDED_COMBINE_FNS):
             problems.append(f"{step}: {type(fn).__name__} keeps every input in memory")
     return problems
@@ -373,7 +373,8 @@ def test_dataflow_job_has_the_expected_steps(jobs, source):
     names = {t.unique_name for t in built.proto.components.transforms.values()}
     missing = [step for step in (*COMMON_STEPS, *EXPECTED_STEPS[source]) if step not in names]
     assert not missing, f"{source}: steps {missing} not in the job"
-    uncounted = [step for step in built.run.steps if (source, step) not in counted_steps(built.proto)]
+    counted = counted_steps(built.proto)
+    uncounted = [step for step in built.run.steps if (source, step) not in counted]
     assert not uncounted, f"{source}: funnel steps {uncounted} are counted by no DoFn of the job"
 
 

@@ -25,19 +25,18 @@ from apache_beam.runners.direct.executor import TransformExecutor
 
 from manifests import read_manifest, verify_manifest
 from pipelines import deadletter
-from pipelines.deadletter import DEAD_LETTER, FatalStepError, Guarded
+from pipelines.deadletter import DeadLetters, FatalStepError, Guarded
 from pipelines.funnel import StepCounter, committed_counters, funnel_from_counters
 from pipelines.sources import wikipedia
 from tests.test_commoncrawl_pipeline import check_funnel
+from tests.test_wikipedia_pipeline import read_docs
 
 DATA = Path(__file__).parent / "data" / "wikipedia"
 DUMPS = [str(DATA / "dewiki-20260101-pages-articles-tiny.xml"), str(DATA / "ruwiki-20260101-pages-articles-tiny.xml")]
 
 
 def read_ids(output: Path) -> set[str]:
-    import pyarrow.parquet as pq
-
-    return {row["id"] for part in output.glob("part-*.parquet") for row in pq.read_table(part).to_pylist()}
+    return {row["id"] for row in read_docs(output)}
 
 
 # --- one document that raises ----------------------------------------------------------------------------------
@@ -77,7 +76,7 @@ def test_a_document_that_raises_goes_to_dead_letter_and_the_run_succeeds(tmp_pat
     assert after["clean"]["kept"] == before["clean"]["kept"] - 1
 
     bad_id = "wikipedia/de/" + str(next(
-        json.loads(r["meta"])["page_id"] for r in _rows(tmp_path / "clean") if json.loads(r["meta"])["title"] == bad_title))
+        json.loads(r["meta"])["page_id"] for r in read_docs(tmp_path / "clean") if json.loads(r["meta"])["title"] == bad_title))
     assert read_ids(tmp_path / "out") == read_ids(tmp_path / "clean") - {bad_id}
 
     block = manifest["dead_letter"]
@@ -94,12 +93,6 @@ def test_a_document_that_raises_goes_to_dead_letter_and_the_run_succeeds(tmp_pat
     assert len(records) == 1 and records[0]["ids"] == example["ids"]
     assert any(o["path"].startswith("dead_letter/") for o in manifest["outputs"])
     assert verify_manifest(str(tmp_path / "out")) == []
-
-
-def _rows(output: Path) -> list[dict]:
-    import pyarrow.parquet as pq
-
-    return [row for part in output.glob("part-*.parquet") for row in pq.read_table(part).to_pylist()]
 
 
 @pytest.mark.slow
@@ -267,7 +260,8 @@ def test_every_counted_step_after_reading_is_guarded(source):
     from pipelines.deadletter import _GuardedDoFn
 
     pipeline = beam.Pipeline()
-    _ = pipeline | beam.Create([(0, "input")]) | _extracts()[source]
+    with DeadLetters(source):
+        _ = pipeline | beam.Create([(0, "input")]) | _extracts()[source]
     unguarded, guarded = [], []
 
     class Visitor(PipelineVisitor):

@@ -17,10 +17,9 @@ import pytest
 
 from pipelines.sources import commoncrawl, wikipedia
 from pipelines.sources.commoncrawl import CCNetConfig
-from tests.test_commoncrawl_pipeline import english_lm  # noqa: F401  (a fixture)
+from tests.test_commoncrawl_pipeline import LID, english_lm  # noqa: F401  (a fixture)
 
 TESTS = Path(__file__).parent
-LID = str(TESTS.parent / "models" / "lid.176.ftz")
 RUNS = {
     "default": [],
     "again": [],

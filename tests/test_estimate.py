@@ -1,9 +1,9 @@
 """`llamix estimate`: sample choice, the projection arithmetic, the price table, and the command on the demo crawl."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,11 +12,7 @@ from pipelines.estimate import (
     FullInput, MachineType, Measurement, Plan, choose_sample, load_prices, parse_size, project,
 )
 from pipelines.runtime import InputFile
-from tests.test_commoncrawl_pipeline import english_lm  # noqa: F401  (a fixture)
-
-ROOT = Path(__file__).parent.parent
-LID = str(ROOT / "models" / "lid.176.ftz")
-CRAWL = str(ROOT / "pipelines" / "demo_data" / "commoncrawl" / "*.warc.wet.gz")
+from tests.test_commoncrawl_pipeline import DEMO_CRAWL, LID, english_lm  # noqa: F401  (a fixture)
 
 
 def _files(n: int, size: int = 100) -> list[InputFile]:
@@ -44,8 +40,7 @@ def test_sample_reaches_target_bytes_with_the_fewest_files_and_at_least_one():
 
 def test_projection_arithmetic_with_fixed_measurements():
     prices = load_prices()
-    prices = type(prices)(**{**prices.__dict__, "vcpu_hour": 0.05, "memory_gb_hour": 0.004, "pd_gb_hour": 0.0001,
-                             "shuffle_gb": 0.01})
+    prices = dataclasses.replace(prices, vcpu_hour=0.05, memory_gb_hour=0.004, pd_gb_hour=0.0001, shuffle_gb=0.01)
     # 1 GB read in 100 CPU seconds; 2 GB shuffled; 1,000 of 4,000 documents kept; 0.5 GB of Parquet.
     sample = Measurement(files=10, bytes=10**9, docs_read=4000, docs_kept=1000, output_bytes=5 * 10**8,
                          cpu_seconds=100.0, wall_seconds=120.0, shuffle_bytes=2 * 10**9)
@@ -97,18 +92,16 @@ def test_sizes_parse_with_units():
 
 
 def test_estimate_refuses_an_output_or_another_runner(capsys):
-    assert main(["estimate", "commoncrawl", "--input", CRAWL, "--output", "x"]) == 2
+    assert main(["estimate", "commoncrawl", "--input", DEMO_CRAWL, "--output", "x"]) == 2
     assert "temporary folder" in capsys.readouterr().err
-    assert main(["estimate", "commoncrawl", "--input", CRAWL, "--runner", "DataflowRunner"]) == 2
+    assert main(["estimate", "commoncrawl", "--input", DEMO_CRAWL, "--runner", "DataflowRunner"]) == 2
     assert "DirectRunner" in capsys.readouterr().err
-
-
 
 
 @pytest.mark.slow
 def test_estimate_commoncrawl_on_the_demo_sample_prints_the_table(english_lm, capsys):
     # The options the demo runs CommonCrawl with: lid.176, the English perplexity model, near dedup.
-    argv = ["estimate", "commoncrawl", "--input", CRAWL, "--lid-model", LID, "--lm-dir", str(english_lm),
+    argv = ["estimate", "commoncrawl", "--input", DEMO_CRAWL, "--lid-model", LID, "--lm-dir", str(english_lm),
             "--near-dedup", "--workers", "4", "--machine-type", "n1-standard-2"]
     assert main(argv) == 0
     out = capsys.readouterr().out

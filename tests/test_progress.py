@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from pipelines.cli import main
-from pipelines.progress import FILES_READ, BYTES_READ, configured, format_line, note_count, snapshot_from_counters
-
-ROOT = Path(__file__).parent.parent
-LID = str(ROOT / "models" / "lid.176.ftz")
-CRAWL = str(ROOT / "pipelines" / "demo_data" / "commoncrawl" / "*.warc.wet.gz")
+from pipelines.funnel import note_count
+from pipelines.progress import FILES_READ, BYTES_READ, configured, format_line, snapshot_from_counters
+from tests.test_commoncrawl_pipeline import DEMO_CRAWL, LID
 
 
 def test_frame_aggregates_files_bytes_and_each_steps_in_and_kept():
@@ -32,7 +29,7 @@ def test_local_tally_is_off_outside_a_display():
 
 def test_forced_progress_prints_lines_with_files_bytes_and_the_funnel(tmp_path, capsys):
     with configured("on", interval=0.05):
-        assert main(["run", "commoncrawl", "--input", CRAWL, "--output", str(tmp_path / "cc"), "--lid-model", LID,
+        assert main(["run", "commoncrawl", "--input", DEMO_CRAWL, "--output", str(tmp_path / "cc"), "--lid-model", LID,
                      "--progress"]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("llamix commoncrawl:")]
     assert lines and lines[-1].endswith("(done)")
@@ -42,7 +39,7 @@ def test_forced_progress_prints_lines_with_files_bytes_and_the_funnel(tmp_path, 
 def test_no_progress_in_captured_output_unless_forced(tmp_path, capsys):
     stream = io.StringIO()  # not a terminal: 'auto' shows nothing
     with configured("auto", stream=stream):
-        assert main(["run", "commoncrawl", "--input", CRAWL, "--output", str(tmp_path / "cc"), "--lid-model",
+        assert main(["run", "commoncrawl", "--input", DEMO_CRAWL, "--output", str(tmp_path / "cc"), "--lid-model",
                      LID]) == 0
     assert stream.getvalue() == ""
     assert "llamix commoncrawl:" not in capsys.readouterr().err

@@ -46,7 +46,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters
+from pipelines.deadletter import guarded
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.arxiv import (
@@ -187,17 +187,16 @@ class ExtractPapers(beam.PTransform):
         self.max_paper_bytes = max_paper_bytes
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         papers = paths | "ReadPapers" >> beam.ParDo(ReadPapers(self.max_paper_bytes)).with_outputs(
             ERRORS, main="papers")
         docs = (
             papers.papers
             # a bulk tarball holds thousands of papers read by one worker; spread their parsing over all
             | "SpreadPapers" >> beam.Reshuffle()
-            | "ParsePapers" >> guard("parse", ParsePapers(self.max_paper_bytes))
-            | "CleanPapers" >> guard("clean", CleanPapers())
+            | "ParsePapers" >> guarded("parse", ParsePapers(self.max_paper_bytes))
+            | "CleanPapers" >> guarded("clean", CleanPapers())
         )
-        return docs, guard.merged_with(papers[ERRORS])
+        return docs, papers[ERRORS]
 
 
 def input_patterns(inputs: Sequence[str]) -> list[str]:

@@ -73,7 +73,7 @@ import numpy as np
 from apache_beam.io.filesystem import FileSystem
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters, guarded, grouped_documents, joined_documents
+from pipelines.deadletter import grouped_documents, guarded, joined_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.books import (
@@ -409,9 +409,8 @@ class OverlapDedup(beam.PTransform):
 
     def __init__(self, threshold: float = DEFAULT_OVERLAP, min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO,
                  num_perm: int = DEFAULT_NUM_PERM, recall: float = DEFAULT_RECALL, ngram: int = DEFAULT_NGRAM,
-                 seed: int = DEFAULT_SEED, max_all_pairs: int = DEFAULT_MAX_ALL_PAIRS, guard: DeadLetters | None = None):
+                 seed: int = DEFAULT_SEED, max_all_pairs: int = DEFAULT_MAX_ALL_PAIRS):
         super().__init__()
-        self.guard = guard
         self.threshold, self.ngram, self.seed, self.num_perm = threshold, ngram, seed, num_perm
         self.max_all_pairs = max_all_pairs
         self.bands, self.rows = containment_lsh_params(threshold, min_length_ratio, num_perm, recall)
@@ -436,8 +435,7 @@ class OverlapDedup(beam.PTransform):
         return (
             {"docs": docs | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc)), "contained_in": contained}
             | "JoinDecisions" >> beam.CoGroupByKey()
-            | "DropContained" >> guarded(self.guard, "overlap_dedup", _DropContained(),
-                                         documents=joined_documents("docs"))
+            | "DropContained" >> guarded("overlap_dedup", _DropContained(), documents=joined_documents("docs"))
         )
 
 
@@ -455,9 +453,9 @@ class BooksConfig:
     keep_unmarked: bool = False
     books3_lang: str = DEFAULT_BOOKS3_LANG
 
-    def overlap_dedup(self, guard: DeadLetters | None = None) -> OverlapDedup:
+    def overlap_dedup(self) -> OverlapDedup:
         return OverlapDedup(self.overlap_threshold, self.min_length_ratio, self.num_perm, self.recall, self.ngram,
-                            self.seed, self.max_all_pairs, guard=guard)
+                            self.seed, self.max_all_pairs)
 
 
 class ExtractBooks(beam.PTransform):
@@ -469,18 +467,17 @@ class ExtractBooks(beam.PTransform):
         self.config = config
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         books = paths | "ReadBooks" >> beam.ParDo(ReadBooks(self.books3_patterns)).with_outputs(ERRORS, main="books")
         docs = (
             books.books
-            | "StripBoilerplate" >> guard(
+            | "StripBoilerplate" >> guarded(
                 "strip", StripBoilerplate(self.config.keep_unmarked, self.config.books3_lang))
             | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc))
             | "GroupById" >> beam.GroupByKey()
-            | "KeepOnePerId" >> guard("id_dedup", KeepOnePerId(), documents=grouped_documents)
-            | "OverlapDedup" >> self.config.overlap_dedup(guard)
+            | "KeepOnePerId" >> guarded("id_dedup", KeepOnePerId(), documents=grouped_documents)
+            | "OverlapDedup" >> self.config.overlap_dedup()
         )
-        return docs, guard.merged_with(books[ERRORS])
+        return docs, books[ERRORS]
 
 
 def run(gutenberg: Sequence[str], output: str, books3: Sequence[str] = (), config: BooksConfig = BooksConfig(),

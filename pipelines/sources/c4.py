@@ -64,7 +64,7 @@ from typing import Iterable, Iterator, Sequence
 import apache_beam as beam
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters, guarded, joined_documents
+from pipelines.deadletter import guarded, joined_documents
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.warc import InputError, read_pages
@@ -466,10 +466,9 @@ class C4LineDedup(beam.PTransform):
           └──────────────── id → doc ───────── CoGroupByKey by id ─► RemoveDuplicateLines
     """
 
-    def __init__(self, min_num_sentences: int = MIN_NUM_SENTENCES, guard: DeadLetters | None = None):
+    def __init__(self, min_num_sentences: int = MIN_NUM_SENTENCES):
         super().__init__()
         self.min_num_sentences = min_num_sentences
-        self.guard = guard
 
     def expand(self, docs):
         keep = (
@@ -482,7 +481,7 @@ class C4LineDedup(beam.PTransform):
         return (
             {"doc": by_id, "keep": keep}
             | "JoinKeptLines" >> beam.CoGroupByKey()
-            | "RemoveDuplicateLines" >> guarded(self.guard, "line_dedup", RemoveDuplicateLines(self.min_num_sentences),
+            | "RemoveDuplicateLines" >> guarded("line_dedup", RemoveDuplicateLines(self.min_num_sentences),
                                                 documents=joined_documents("doc"))
         )
 
@@ -529,20 +528,19 @@ class C4(beam.PTransform):
         self.max_page_chars = max_page_chars
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         pages = paths | "ReadPages" >> beam.ParDo(ReadPages(self.max_page_chars)).with_outputs(ERRORS, main="pages")
         docs = (
             pages.pages
             | "NewestPagePerUrl" >> beam.CombinePerKey(NewestPage())
-            | "CountUrlCopies" >> guard("url_dedup", CountUrlCopies(), documents=_url_copies)
-            | "CleanPages" >> guard("clean", CleanPages())
-            | "LineDedup" >> C4LineDedup(guard=guard)
-            | "LanguageId" >> guard(
+            | "CountUrlCopies" >> guarded("url_dedup", CountUrlCopies(), documents=_url_copies)
+            | "CleanPages" >> guarded("clean", CleanPages())
+            | "LineDedup" >> C4LineDedup()
+            | "LanguageId" >> guarded(
                 "lang_id", IdentifyLanguage(SOURCE, self.lid_model, (LANGUAGE,), self.lid_threshold))
         )
         if self.badwords:
-            docs = docs | "BadWords" >> guard("badwords", FilterBadWords(self.badwords))
-        return docs | "AssignSplit" >> beam.ParDo(AssignSplit()), guard.merged_with(pages[ERRORS])
+            docs = docs | "BadWords" >> guarded("badwords", FilterBadWords(self.badwords))
+        return docs | "AssignSplit" >> beam.ParDo(AssignSplit()), pages[ERRORS]
 
 
 # --- running it ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Sequence
 import apache_beam as beam
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters
+from pipelines.deadletter import guarded
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extras_from_counters
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS
@@ -96,25 +96,22 @@ class CCNet(beam.PTransform):
         self.near_dedup = near_dedup
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         pages = paths | "ReadPages" >> beam.ParDo(ReadPages(self.group_size)).with_outputs(ERRORS, main="pages")
         docs = (
             pages.pages
-            | "LineDedup" >> LineDedup(SOURCE, min_chars=self.min_chars, guard=guard)
+            | "LineDedup" >> LineDedup(SOURCE, min_chars=self.min_chars)
             | "DropGroup" >> beam.Map(_drop_group)
-            | "LanguageId" >> guard(
+            | "LanguageId" >> guarded(
                 "lang_id", IdentifyLanguage(SOURCE, self.lid_model, self.langs, self.lid_threshold))
         )
         if self.perplexity is not None:
-            self.perplexity.guard = guard
             docs = docs | "Perplexity" >> self.perplexity
         if self.classifier:
-            docs = docs | "WikiRefClassifier" >> guard(
+            docs = docs | "WikiRefClassifier" >> guarded(
                 "classifier", FilterReferences(SOURCE, self.classifier, self.classifier_threshold))
         if self.near_dedup is not None:
-            self.near_dedup.guard = guard
             docs = docs | "NearDedup" >> self.near_dedup
-        return docs, guard.merged_with(pages[ERRORS])
+        return docs, pages[ERRORS]
 
 
 def bucket_of(doc: dict) -> str:

@@ -61,7 +61,7 @@ from typing import Callable, Sequence
 import apache_beam as beam
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters, grouped_documents
+from pipelines.deadletter import grouped_documents, guarded
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.github import (
@@ -458,18 +458,17 @@ class ExtractGitHub(beam.PTransform):
         self.config = config
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         files = paths | "ReadGitHub" >> beam.ParDo(ReadGitHub()).with_outputs(ERRORS, main="files")
         docs = (
             files.files
-            | "FilterLicense" >> guard("license", FilterLicense(self.config.licenses))
-            | "MakeDocument" >> guard("file", MakeDocument(self.config.extensions))
-            | "FilterQuality" >> guard("quality", FilterQuality(self.config.thresholds, self.config.tokenizer))
+            | "FilterLicense" >> guarded("license", FilterLicense(self.config.licenses))
+            | "MakeDocument" >> guarded("file", MakeDocument(self.config.extensions))
+            | "FilterQuality" >> guarded("quality", FilterQuality(self.config.thresholds, self.config.tokenizer))
             | "KeyByContent" >> beam.Map(lambda doc: (json.loads(doc["meta"])["sha256"], doc))
             | "GroupByContent" >> beam.GroupByKey()
-            | "KeepOneCopy" >> guard("dedup", KeepOneCopy(), documents=grouped_documents)
+            | "KeepOneCopy" >> guarded("dedup", KeepOneCopy(), documents=grouped_documents)
         )
-        return docs, guard.merged_with(files[ERRORS])
+        return docs, files[ERRORS]
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[str]:

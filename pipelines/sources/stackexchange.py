@@ -56,7 +56,7 @@ from apache_beam.io.filesystems import FileSystems
 from lxml import etree
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters, grouped_documents
+from pipelines.deadletter import grouped_documents, guarded
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter, extra_counter
 from pipelines.readers.mediawiki import InputError
@@ -399,15 +399,14 @@ class ExtractStackExchange(beam.PTransform):
         self.keep_unanswered = keep_unanswered
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         posts = paths | "ReadPosts" >> beam.ParDo(ReadPosts()).with_outputs(ERRORS, main="posts")
         docs = (
             posts.posts
             | "GroupByQuestion" >> beam.GroupByKey()
-            | "JoinThreads" >> guard("join", JoinThreads(self.keep_unanswered), documents=grouped_documents)
-            | "FormatThreads" >> guard("format", FormatThreads())
+            | "JoinThreads" >> guarded("join", JoinThreads(self.keep_unanswered), documents=grouped_documents)
+            | "FormatThreads" >> guarded("format", FormatThreads())
         )
-        return docs, guard.merged_with(posts[ERRORS])
+        return docs, posts[ERRORS]
 
 
 @dataclass

@@ -25,7 +25,7 @@ import apache_beam as beam
 from mwparserfromhell.parser import ParserError
 
 from manifests import storage
-from pipelines.deadletter import DeadLetters, grouped_documents
+from pipelines.deadletter import grouped_documents, guarded
 from pipelines.documents import make_document
 from pipelines.funnel import INPUT_ERROR, StepCounter
 from pipelines.readers.mediawiki import LLAMA_WIKI_LANGS, DumpInfo, InputError, read_dump
@@ -175,17 +175,16 @@ class ExtractArticles(beam.PTransform):
         self.min_chars = min_chars
 
     def expand(self, paths):
-        guard = DeadLetters(SOURCE)
         pages = paths | "ReadDumps" >> beam.ParDo(ReadDumps()).with_outputs(ERRORS, main="pages")
         docs = (
             pages.pages
-            | "SelectArticles" >> guard("select", SelectArticles(self.langs))
+            | "SelectArticles" >> guarded("select", SelectArticles(self.langs))
             | "KeyByPage" >> beam.Map(lambda page: ((page["lang"], page["page_id"]), page))
             | "GroupByPage" >> beam.GroupByKey()
-            | "KeepLatestRevision" >> guard("dedup", KeepLatestRevision(), documents=grouped_documents)
-            | "CleanArticles" >> guard("clean", CleanArticles(self.min_chars))
+            | "KeepLatestRevision" >> guarded("dedup", KeepLatestRevision(), documents=grouped_documents)
+            | "CleanArticles" >> guarded("clean", CleanArticles(self.min_chars))
         )
-        return docs, guard.merged_with(pages[ERRORS])
+        return docs, pages[ERRORS]
 
 
 def parse_langs(value: str | None) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 import apache_beam as beam
 
-from pipelines.deadletter import DeadLetters, guarded, joined_documents
+from pipelines.deadletter import guarded, joined_documents
 from pipelines.funnel import StepCounter, extra_counter
 from pipelines.transforms.text_normalizer import line_hash, normalize_for_dedup
 
@@ -103,13 +103,11 @@ class RemoveDuplicateLines(beam.DoFn):
 class LineDedup(beam.PTransform):
     """Documents carrying a `group` field (their input file's hash group) -> deduplicated documents."""
 
-    def __init__(self, source: str, step: str = "line_dedup", min_chars: int = DEFAULT_MIN_CHARS,
-                 guard: DeadLetters | None = None):
+    def __init__(self, source: str, step: str = "line_dedup", min_chars: int = DEFAULT_MIN_CHARS):
         super().__init__()
         self.source = source
         self.step = step
         self.min_chars = min_chars
-        self.guard = guard
 
     def expand(self, docs):
         duplicates = (
@@ -122,7 +120,6 @@ class LineDedup(beam.PTransform):
         return (
             {"doc": by_id, "duplicates": duplicates}
             | "JoinDuplicates" >> beam.CoGroupByKey()
-            | "RemoveDuplicateLines" >> guarded(self.guard, self.step,
-                                                RemoveDuplicateLines(self.source, self.step, self.min_chars),
+            | "RemoveDuplicateLines" >> guarded(self.step, RemoveDuplicateLines(self.source, self.step, self.min_chars),
                                                 documents=joined_documents("doc"))
         )

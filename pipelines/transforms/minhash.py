@@ -78,7 +78,7 @@ import apache_beam as beam
 import numpy as np
 from datasketch.lsh import _optimal_param
 
-from pipelines.deadletter import DeadLetters, guarded, joined_documents
+from pipelines.deadletter import guarded, joined_documents
 from pipelines.funnel import StepCounter, extra_counter
 
 log = logging.getLogger(__name__)
@@ -584,10 +584,8 @@ class NearDedup(beam.PTransform):
 
     def __init__(self, source: str, step: str = "near_dedup", threshold: float = DEFAULT_THRESHOLD,
                  num_perm: int = DEFAULT_NUM_PERM, ngram: int = DEFAULT_NGRAM, seed: int = DEFAULT_SEED,
-                 verify_jaccard: bool = False, max_rounds: int = DEFAULT_MAX_ROUNDS,
-                 guard: DeadLetters | None = None):
+                 verify_jaccard: bool = False, max_rounds: int = DEFAULT_MAX_ROUNDS):
         super().__init__()
-        self.guard = guard
         if ngram < 1:
             raise ValueError(f"ngram must be a positive number of words, got {ngram}")
         self.source, self.step = source, step
@@ -616,7 +614,7 @@ class NearDedup(beam.PTransform):
         return (
             {"docs": docs | "KeyById" >> beam.Map(lambda doc: (doc["id"], doc)), "minimum": minima}
             | "JoinComponents" >> beam.CoGroupByKey()
-            | "KeepComponentMinimum" >> guarded(self.guard, self.step, _KeepComponentMinimum(self.source, self.step),
+            | "KeepComponentMinimum" >> guarded(self.step, _KeepComponentMinimum(self.source, self.step),
                                                 documents=joined_documents("docs"))
         )
 

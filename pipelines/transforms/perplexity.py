@@ -264,7 +264,7 @@ import math  # noqa: E402
 
 import apache_beam as beam  # noqa: E402
 
-from pipelines.deadletter import DeadLetters, guarded  # noqa: E402
+from pipelines.deadletter import guarded  # noqa: E402
 from pipelines.funnel import StepCounter, extra_counter  # noqa: E402
 
 UNBUCKETED = "none"  # documents whose language has no model (or no text left to score)
@@ -350,17 +350,16 @@ class PerplexityFilter(beam.PTransform):
 
     def __init__(self, source: str, lm_dir: str, langs: Sequence[str], cutoffs_path: str | None = None,
                  keep_buckets: Sequence[str] = DEFAULT_KEEP_BUCKETS, cutoffs_out: str | None = None,
-                 line_by_line: bool = True, step: str = "perplexity", guard: DeadLetters | None = None):
+                 line_by_line: bool = True, step: str = "perplexity"):
         super().__init__()
         self.step = step
-        self.guard = guard
         self.score = ScorePerplexity(source, lm_dir, langs, line_by_line)
         self.assign = AssignBucket(source, keep_buckets, step)
         self.cutoffs_path = cutoffs_path
         self.cutoffs_out = cutoffs_out
 
     def expand(self, docs):
-        scored = docs | "Score" >> guarded(self.guard, self.step, self.score)
+        scored = docs | "Score" >> guarded(self.step, self.score)
         if self.cutoffs_path:
             cutoffs = docs.pipeline | "CutoffsFile" >> beam.Create(sorted(read_cutoffs(self.cutoffs_path).items()))
         else:
@@ -376,8 +375,7 @@ class PerplexityFilter(beam.PTransform):
             (cutoffs
              | "CutoffsToJson" >> beam.MapTuple(lambda lang, c: json.dumps({"lang": lang, "cutoffs": list(c)}))
              | "WriteCutoffs" >> beam.io.WriteToText(self.cutoffs_out, file_name_suffix=".jsonl", num_shards=1))
-        return scored | "AssignBucket" >> guarded(self.guard, self.step, self.assign,
-                                                  cutoffs=beam.pvalue.AsDict(cutoffs))
+        return scored | "AssignBucket" >> guarded(self.step, self.assign, cutoffs=beam.pvalue.AsDict(cutoffs))
 
 
 def _lang_perplexity(doc: dict):
